@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "resilient-services",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Shared", targets: ["Shared"]),
+        .executable(name: "data-api", targets: ["data-api"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+    ],
+    targets: [
+        .target(
+            name: "Shared",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared"
+        ),
+        .systemLibrary(name: "CLibPQ", path: "Services/data-api/CLibPQ"),
+        .systemLibrary(name: "CHiredis", path: "Services/data-api/CHiredis"),
+        .target(
+            name: "DataAPI",
+            dependencies: [
+                "Shared", "CLibPQ", "CHiredis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Services/data-api/Sources"
+        ),
+        .executableTarget(
+            name: "data-api",
+            dependencies: ["DataAPI", "Shared"],
+            path: "Services/data-api/Main"
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "SharedTests",
+            dependencies: [
+                "Shared",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/SharedTests"
+        ),
+        .testTarget(
+            name: "DataAPITests",
+            dependencies: [
+                "DataAPI", "Shared", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/DataAPITests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+import Shared; import CLibPQ; import CHiredis

@@ -1,0 +1,32 @@
+/// How often and how strictly ``HealthMonitor`` runs its checks.
+public struct HealthMonitorConfiguration: Sendable, Equatable {
+    /// Time between the starts of two runs of the same check.
+    public var interval: Duration
+    /// How long one run may take before it counts as failed (`timeout`).
+    public var timeout: Duration
+    /// Consecutive failures before a check turns `fail`.
+    public var failureThreshold: Int
+    /// Consecutive successes before a failing check turns back.
+    public var successThreshold: Int
+
+    public init(interval: Duration = .milliseconds(250), timeout: Duration = .milliseconds(1000), failureThreshold: Int = 2, successThreshold: Int = 1) {
+        self.interval = interval
+        self.timeout = timeout
+        self.failureThreshold = failureThreshold
+        self.successThreshold = successThreshold
+    }
+}
+
+extension HealthMonitorConfiguration {
+    /// Reads `HEALTH_INTERVAL_MS`, `HEALTH_TIMEOUT_MS`, `HEALTH_FAILURE_THRESHOLD`
+    /// and `HEALTH_SUCCESS_THRESHOLD`.
+    public init(_ reader: ConfigReader) throws {
+        let defaults = HealthMonitorConfiguration()
+        self.init(
+            interval: try reader.milliseconds("HEALTH_INTERVAL_MS", default: defaults.interval, range: 10...600_000),
+            timeout: try reader.milliseconds("HEALTH_TIMEOUT_MS", default: defaults.timeout, range: 10...600_000),
+            failureThreshold: try reader.int("HEALTH_FAILURE_THRESHOLD", default: defaults.failureThreshold, range: 1...100),
+            successThreshold: try reader.int("HEALTH_SUCCESS_THRESHOLD", default: defaults.successThreshold, range: 1...100)
+        )
+    }
+}

@@ -1,0 +1,101 @@
+import HTTPTypes
+import Hummingbird
+
+/// The health endpoints every service exposes, answered from the monitor's
+/// last results (no check runs on a probe).
+///
+/// | path | 200 | 503 |
+/// |---|---|---|
+/// | `/health/live` | the monitor is ticking | the process is wedged (no check finished for `wedgedAfter`) |
+/// | `/health/ready` | running and no critical check failing | starting, draining, or a critical check failing |
+/// | `/health/startup` | start-up work done | still starting |
+/// | `/health` | full report, `pass`/`warn` | full report, `fail` |
+public struct HealthEndpoints: Sendable {
+    public let monitor: HealthMonitor
+    public let lifecycle: LifecycleState
+    public let telemetry: Telemetry
+    /// Liveness fails when the monitor has not finished a check for this long.
+    public let wedgedAfter: Duration
+
+    public init(monitor: HealthMonitor, lifecycle: LifecycleState, telemetry: Telemetry, wedgedAfter: Duration? = nil) {
+        self.monitor = monitor
+        self.lifecycle = lifecycle
+        self.telemetry = telemetry
+        let interval = monitor.configuration.interval + monitor.configuration.timeout
+        self.wedgedAfter = wedgedAfter ?? max(.seconds(10), interval * 5)
+    }
+
+    /// `true` while the monitor keeps finishing checks.
+    public var isLive: Bool { self.monitor.heartbeatAge < self.wedgedAfter }
+
+    /// The readiness status: `fail` when starting, draining or a critical check fails.
+    public var readiness: (status: HealthStatus, reason: String?) {
+        switch self.lifecycle.current {
+        case .starting: return (.fail, "starting")
+        case .draining: return (.fail, "draining")
+        case .running:
+            let snapshot = self.monitor.snapshot
+            return snapshot.criticalChecksPass ? (snapshot.status, nil) : (.fail, "critical check failing")
+        }
+    }
+
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/health/live") { _, _ in
+            self.isLive ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: "wedged", code: .serviceUnavailable)
+        }
+        router.get("/health/ready") { _, _ in
+            let (status, reason) = self.readiness
+            return Self.small(status, output: reason, code: status.isServing ? .ok : .serviceUnavailable)
+        }
+        router.get("/health/startup") { _, _ in
+            self.lifecycle.isStarted ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: "starting", code: .serviceUnavailable)
+        }
+        router.get("/health") { _, _ in
+            let snapshot = self.monitor.snapshot
+            let body: [UInt8]
+            let status: HealthStatus
+            switch self.readiness {
+            case (.fail, let reason?) where reason != "critical check failing":
+                var report = snapshot.report
+                report.status = .fail
+                report.output = reason
+                body = report.encoded()
+                status = .fail
+            default:
+                body = snapshot.encodedReport
+                status = snapshot.status
+            }
+            return Self.response(body, code: status.isServing ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.telemetry.exposition()))
+            )
+        }
+    }
+
+    private static let smallBodies: [String: [UInt8]] = {
+        var bodies: [String: [UInt8]] = [:]
+        for status in HealthStatus.allCases {
+            bodies[status.rawValue] = Array(#"{"status":"\#(status.rawValue)"}"#.utf8)
+        }
+        return bodies
+    }()
+
+    private static func small(_ status: HealthStatus, output: String?, code: HTTPResponse.Status) -> Response {
+        if let output {
+            return Self.response(Array(#"{"output":"\#(output)","status":"\#(status.rawValue)"}"#.utf8), code: code)
+        }
+        return Self.response(Self.smallBodies[status.rawValue] ?? [], code: code)
+    }
+
+    private static func response(_ body: [UInt8], code: HTTPResponse.Status) -> Response {
+        Response(
+            status: code,
+            headers: [.contentType: HealthReport.mediaType, .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}
