@@ -1,1 +1,0 @@
-import Shared; import CLibPQ; import CHiredis

@@ -1,0 +1,214 @@
+import NIOPosix
+import Shared
+import Synchronization
+
+/// A connection of a blocking C client that ``BlockingConnectionPool`` manages.
+/// Closing is the class's `deinit`.
+protocol BlockingConnection: AnyObject, Sendable {
+    /// `true` once the connection can't be reused (I/O error, timeout,
+    /// unfinished transaction): the pool drops it instead of keeping it.
+    var isBroken: Bool { get }
+}
+
+/// A bounded pool of connections of a blocking C library (libpq, hiredis)
+/// whose every blocking call runs on the pool's own `NIOThreadPool`, never on
+/// Swift's cooperative pool.
+///
+/// - At most `maxConnections` are open; an acquire beyond that waits up to
+///   `acquireTimeout`, then fails with ``PoolError/exhausted``.
+/// - A connection that comes back broken is dropped, and so is every idle one:
+///   when one connection died the server most likely restarted or went away,
+///   and keeping the others would hand out zombies. The next acquire connects
+///   anew, so the pool heals by itself as soon as the server answers again.
+/// - A call on a reused connection that fails because the connection was
+///   stale can be retried once on a fresh one (`retryOnStale`), for reads only.
+final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
+    typealias Connect = @Sendable () throws -> Connection
+
+    let maxConnections: Int
+    let acquireTimeout: Duration
+    private let threadPool: NIOThreadPool
+    private let connect: Connect
+    private let state = Mutex(State())
+
+    private struct State {
+        var idle: [Connection] = []
+        /// Connections leased out or being created.
+        var busy = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID = 0
+        var closed = false
+    }
+
+    private struct Waiter {
+        let id: Int
+        let continuation: CheckedContinuation<Lease, any Error>
+    }
+
+    private enum Lease {
+        case reuse(Connection)
+        case create
+    }
+
+    init(maxConnections: Int, acquireTimeout: Duration, connect: @escaping Connect) {
+        precondition(maxConnections >= 1)
+        self.maxConnections = maxConnections
+        self.acquireTimeout = acquireTimeout
+        self.connect = connect
+        // One thread per connection: a blocked call never delays another.
+        self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
+        self.threadPool.start()
+    }
+
+    /// Runs `body` with a connection, on the pool's threads.
+    func withConnection<T: Sendable>(retryOnStale: Bool = false, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let (connection, fresh) = try await self.acquire()
+        do {
+            let result = try await self.threadPool.runIfActive { try body(connection) }
+            self.release(connection)
+            return result
+        } catch {
+            let broken = connection.isBroken
+            self.release(connection)
+            guard retryOnStale, broken, !fresh else { throw error }
+            let (retry, _) = try await self.acquire(forceNew: true)
+            do {
+                let result = try await self.threadPool.runIfActive { try body(retry) }
+                self.release(retry)
+                return result
+            } catch {
+                self.release(retry)
+                throw error
+            }
+        }
+    }
+
+    /// Numbers for metrics and tests: idle and busy connections.
+    var counts: (idle: Int, busy: Int) {
+        self.state.withLock { ($0.idle.count, $0.busy) }
+    }
+
+    /// Closes every idle connection, fails waiters, refuses new acquires and
+    /// stops the threads once in-flight calls are done.
+    func close() async {
+        // Idle connections close (deinit) as `idle` goes out of scope, outside the lock.
+        let (idle, waiters) = self.state.withLock { state in
+            state.closed = true
+            defer {
+                state.idle = []
+                state.waiters = []
+            }
+            return (state.idle, state.waiters)
+        }
+        withExtendedLifetime(idle) {}
+        for waiter in waiters { waiter.continuation.resume(throwing: PoolError.closed) }
+        try? await self.threadPool.shutdownGracefully()
+    }
+
+    private func acquire(forceNew: Bool = false) async throws -> (Connection, fresh: Bool) {
+        let lease: Lease = try await withCheckedThrowingContinuation { continuation in
+            let immediate: Result<Lease, any Error>? = self.state.withLock { state in
+                if state.closed { return .failure(PoolError.closed) }
+                if forceNew { state.idle = [] }
+                if let connection = state.idle.popLast() {
+                    state.busy += 1
+                    return .success(.reuse(connection))
+                }
+                if state.busy < self.maxConnections {
+                    state.busy += 1
+                    return .success(.create)
+                }
+                let id = state.nextWaiterID
+                state.nextWaiterID += 1
+                state.waiters.append(Waiter(id: id, continuation: continuation))
+                let timeout = self.acquireTimeout
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.expireWaiter(id)
+                }
+                return nil
+            }
+            if let immediate { continuation.resume(with: immediate) }
+        }
+        switch lease {
+        case .reuse(let connection):
+            return (connection, false)
+        case .create:
+            do {
+                let connect = self.connect
+                return (try await self.threadPool.runIfActive { try connect() }, true)
+            } catch {
+                self.releaseSlot()
+                throw error
+            }
+        }
+    }
+
+    private func expireWaiter(_ id: Int) {
+        let waiter: Waiter? = self.state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: PoolError.exhausted)
+    }
+
+    private func release(_ connection: Connection) {
+        if connection.isBroken {
+            // Drop it and every idle connection (see the type's comment); they
+            // close as `dropped` goes out of scope, outside the lock.
+            let dropped: [Connection] = self.state.withLock { state in
+                defer { state.idle = [] }
+                return state.idle
+            }
+            withExtendedLifetime(dropped) {}
+            self.releaseSlot()
+            return
+        }
+        let waiter: Waiter? = self.state.withLock { state in
+            if state.closed {
+                state.busy -= 1
+                return nil
+            }
+            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.busy -= 1
+            state.idle.append(connection)
+            return nil
+        }
+        waiter?.continuation.resume(returning: .reuse(connection))
+    }
+
+    /// A busy slot became free without a connection to hand over: the first
+    /// waiter, if any, may create one.
+    private func releaseSlot() {
+        let waiter: Waiter? = self.state.withLock { state in
+            if !state.closed, !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            state.busy -= 1
+            return nil
+        }
+        waiter?.continuation.resume(returning: .create)
+    }
+}
+
+/// Errors of ``BlockingConnectionPool`` itself.
+struct PoolError: Error, SafeErrorDescription, Hashable, CustomStringConvertible {
+    private enum Code: Hashable {
+        case exhausted
+        case closed
+    }
+
+    private let code: Code
+
+    /// No connection became free within the acquire timeout.
+    static let exhausted = PoolError(code: .exhausted)
+    /// The pool is shut down.
+    static let closed = PoolError(code: .closed)
+
+    var safeDescription: String {
+        switch self.code {
+        case .exhausted: "connection pool exhausted"
+        case .closed: "shutting down"
+        }
+    }
+
+    var description: String { self.safeDescription }
+}

@@ -1,0 +1,43 @@
+import ServiceLifecycle
+import Shared
+
+/// data-api's PostgreSQL access: a ``BlockingConnectionPool`` of libpq
+/// connections. A `Service` so the pool closes after the HTTP server has
+/// finished its last request.
+final class PostgresClient: Service, Sendable {
+    private let pool: BlockingConnectionPool<PostgresConnection>
+
+    init(settings: PostgresSettings) {
+        self.pool = BlockingConnectionPool(maxConnections: settings.poolSize, acquireTimeout: settings.acquireTimeout) {
+            try PostgresConnection(settings: settings)
+        }
+    }
+
+    /// Runs `body` on one connection. `idempotent` work (reads) is retried
+    /// once on a fresh connection when a pooled one turns out stale.
+    func withConnection<T: Sendable>(idempotent: Bool, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await self.pool.withConnection(retryOnStale: idempotent, body)
+    }
+
+    /// Runs `body` inside `BEGIN` … `COMMIT`; any error rolls back.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await self.pool.withConnection { connection in
+            try connection.query("BEGIN")
+            do {
+                let result = try body(connection)
+                try connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    var poolCounts: (idle: Int, busy: Int) { self.pool.counts }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.pool.close()
+    }
+}
