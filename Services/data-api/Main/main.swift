@@ -1,1 +1,3 @@
 import DataAPI
+
+await DataAPI.main()

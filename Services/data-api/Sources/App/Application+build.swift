@@ -1,0 +1,78 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Builds data-api: its clients, health monitor, routes and services, exactly
+/// as production runs it. Tests call this too.
+///
+/// Services, in start order (shutdown is the reverse): PostgreSQL pool, Redis
+/// pool, health monitor, database maintenance (schema, then upkeep), then the
+/// HTTP server that Hummingbird adds last.
+public func buildApplication(_ configuration: DataAPIConfiguration, logger: Logger) -> some ApplicationProtocol {
+    DataAPIParts(configuration, logger: logger).application
+}
+
+/// data-api's pieces, built once and wired together.
+struct DataAPIParts {
+    let lifecycle: LifecycleState
+    let monitor: HealthMonitor
+    let application: Application<RouterResponder<BasicRequestContext>>
+
+    init(_ configuration: DataAPIConfiguration, logger: Logger) {
+        let telemetry = Telemetry()
+        let lifecycle = LifecycleState()
+        let postgres = PostgresClient(settings: configuration.postgres)
+        let redis = RedisClient(settings: configuration.redis)
+        let monitor = HealthMonitor(
+            serviceId: "data-api",
+            checks: [
+                PostgresHealthCheck(postgres: postgres),
+                RedisHealthCheck(redis: redis),
+                DiskUtilizationCheck(warnPercent: configuration.diskWarnPercent),
+                MemoryUtilizationCheck(warnPercent: configuration.memoryWarnPercent),
+            ],
+            configuration: configuration.health,
+            telemetry: telemetry,
+            logger: logger
+        )
+        let redisCheckKey = RedisHealthCheck(redis: redis).descriptor.key
+        let cache = ItemCache(
+            redis: redis,
+            ttlSeconds: configuration.cacheTTLSeconds,
+            isAvailable: { monitor.snapshot.report.checks?[redisCheckKey]?.first?.status != .fail },
+            logger: logger
+        )
+        let idempotency = IdempotentItemCreator(postgres: postgres, ttl: configuration.idempotencyTTL)
+        let chaos = ChaosSettings(configuration.chaos)
+
+        let services: [any Service] = [
+            postgres,
+            redis,
+            monitor,
+            DatabaseMaintenanceService(postgres: postgres, idempotency: idempotency, lifecycle: lifecycle, purgeInterval: .seconds(600), logger: logger),
+        ]
+        let router = Router()
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
+        router.add(middleware: ProblemMiddleware())
+        HealthEndpoints(monitor: monitor, lifecycle: lifecycle, telemetry: telemetry).register(on: router)
+        let api = router.group("api").add(middleware: ChaosMiddleware(settings: chaos))
+        api.get("data") { _, _ in
+            ItemsController<BasicRequestContext>.raw(#"{"message":"Hello from the microservice!"}"#, status: .ok, headers: [:])
+        }
+        ItemsController(store: ItemStore(postgres: postgres), cache: cache, idempotency: idempotency).register(on: api)
+        if let token = configuration.adminToken {
+            AdminRoutes(token: token, chaos: chaos).register(on: router)
+        }
+
+        self.lifecycle = lifecycle
+        self.monitor = monitor
+        self.application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "data-api"),
+            services: services,
+            logger: logger
+        )
+    }
+}

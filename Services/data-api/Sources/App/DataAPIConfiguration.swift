@@ -1,0 +1,41 @@
+import Logging
+import Shared
+
+/// Everything data-api reads from its environment, validated at start-up.
+public struct DataAPIConfiguration: Sendable {
+    public var http: HTTPServerSettings
+    var postgres: PostgresSettings
+    var redis: RedisSettings
+    public var health: HealthMonitorConfiguration
+    public var logLevel: Logger.Level
+    var cacheTTLSeconds: Int
+    var idempotencyTTL: Duration
+    var adminToken: String?
+    var chaos: ChaosSettings.Values
+    var diskWarnPercent: Double
+    var memoryWarnPercent: Double
+    /// How long readiness reports `draining` before the server stops accepting.
+    public var drainDelay: Duration
+
+    /// Reads and validates the environment; throws ``ConfigError`` naming the first bad setting.
+    public init(_ reader: ConfigReader = ConfigReader()) throws {
+        self.http = try HTTPServerSettings(reader, defaultPort: 8081)
+        self.postgres = try PostgresSettings(reader)
+        self.redis = try RedisSettings(reader)
+        self.health = try HealthMonitorConfiguration(reader)
+        self.logLevel = try reader.logLevel()
+        self.cacheTTLSeconds = try reader.int("CACHE_TTL_SECONDS", default: 30, range: 1...86_400)
+        self.idempotencyTTL = .seconds(try reader.int("IDEMPOTENCY_TTL_S", default: 86_400, range: 60...2_592_000))
+        self.adminToken = try reader.secret("ADMIN_TOKEN")
+        self.chaos = ChaosSettings.Values(
+            errorRate: try reader.double("CHAOS_ERROR_RATE", default: 0, range: ChaosSettings.Values.errorRateRange),
+            latencyMs: try reader.int("CHAOS_LATENCY_MS", default: 0, range: ChaosSettings.Values.latencyRange)
+        )
+        self.diskWarnPercent = try reader.double("DISK_WARN_PERCENT", default: 90, range: 1...100)
+        self.memoryWarnPercent = try reader.double("MEMORY_WARN_PERCENT", default: 90, range: 1...100)
+        self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
+        if let token = self.adminToken, token.count < 16 {
+            throw ConfigError(setting: "ADMIN_TOKEN", problem: "must be at least 16 characters")
+        }
+    }
+}

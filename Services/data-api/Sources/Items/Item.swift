@@ -1,0 +1,26 @@
+/// An item, as stored in PostgreSQL and sent as JSON.
+struct Item: Sendable, Codable, Equatable {
+    var id: Int
+    var name: String
+    var description: String?
+    /// RFC 3339, UTC.
+    var createdAt: String
+    var updatedAt: String
+    /// Starts at 1, grows by one on every update; the `ETag` is `"<version>"`.
+    var version: Int
+
+    var etag: String { "\"\(self.version)\"" }
+}
+
+/// The body of `POST /api/items` and `PUT /api/items/{id}`.
+struct ItemInput: Sendable, Decodable, Equatable {
+    var name: String?
+    var description: String?
+}
+
+/// A page of items (keyset pagination by id).
+struct ItemPage: Sendable, Codable, Equatable {
+    var items: [Item]
+    /// Pass as `after` to get the next page; `null` on the last page.
+    var nextAfter: Int?
+}

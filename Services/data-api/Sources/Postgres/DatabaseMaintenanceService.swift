@@ -1,0 +1,47 @@
+import Logging
+import ServiceLifecycle
+import Shared
+
+/// Start-up and upkeep of the database: applies the schema (retrying with
+/// backoff until PostgreSQL answers), marks the service started, then purges
+/// expired idempotency keys every `purgeInterval` until shutdown.
+struct DatabaseMaintenanceService: Service {
+    let postgres: PostgresClient
+    let idempotency: IdempotentItemCreator
+    let lifecycle: LifecycleState
+    let purgeInterval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.migrate()
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: self.purgeInterval)
+                } catch {
+                    return
+                }
+                if let purged = try? await self.idempotency.purgeExpired(), purged > 0 {
+                    self.logger.info("purged expired idempotency keys", metadata: ["count": "\(purged)"])
+                }
+            }
+        }
+    }
+
+    private func migrate() async {
+        var backoff = Backoff(base: .milliseconds(100), cap: .seconds(2))
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                let applied = try await SchemaMigrations.apply(self.postgres)
+                self.lifecycle.markStarted()
+                self.logger.info("schema ready", metadata: ["applied_now": "\(applied)"])
+                return
+            } catch {
+                attempt += 1
+                self.logger.warning("schema not ready; retrying", metadata: ["attempt": "\(attempt)", "cause": "\(error.safeDescription)"])
+                do { try await Task.sleep(for: backoff.next()) } catch { return }
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A real Redis server for one test suite, on a free loopback port, with a
+/// password and no persistence. Can be stopped and started again on the same port.
+public final class RedisTestServer: @unchecked Sendable {
+    public let port: Int
+    public let password: String
+    private var process: Process?
+    private let configFile: URL
+
+    public var url: String { "redis://127.0.0.1:\(self.port)/0" }
+
+    public init(password: String = "redis-test-" + UUID().uuidString.prefix(8).lowercased()) throws {
+        self.port = try freePort()
+        self.password = password
+        self.configFile = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-test-\(UUID().uuidString).conf")
+        let config = "bind 127.0.0.1\nport \(self.port)\nrequirepass \(password)\nsave \"\"\nappendonly no\ndaemonize no\n"
+        try Data(config.utf8).write(to: self.configFile)
+        try self.start()
+    }
+
+    deinit {
+        self.stop()
+        try? FileManager.default.removeItem(at: self.configFile)
+    }
+
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["redis-server", self.configFile.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw TestServerError("redis-server could not start: run scripts/test, which installs it")
+        }
+        self.process = process
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if (try? self.cli(["PING"])) == "PONG" { return }
+            usleep(20_000)
+        }
+        throw TestServerError("redis-server did not answer on port \(self.port)")
+    }
+
+    /// Kills the server (SIGKILL, like a crash) and waits for it to exit.
+    public func stop() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Runs a redis-cli command; returns its trimmed output.
+    @discardableResult
+    public func cli(_ arguments: [String]) throws -> String {
+        try runCommand(["redis-cli", "-p", String(self.port)] + arguments, environment: ["REDISCLI_AUTH": self.password])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
