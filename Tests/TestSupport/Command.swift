@@ -8,13 +8,19 @@ public func runCommand(_ arguments: [String], environment: [String: String]? = n
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let output = Pipe()
+    // A file, not a pipe: a daemon the command starts (pg_ctl start) inherits
+    // the descriptor, and a pipe would never reach end-of-file.
+    let outputURL = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("cmd-\(UUID().uuidString).out")
+    FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outputURL) }
+    let output = try FileHandle(forWritingTo: outputURL)
+    defer { try? output.close() }
     process.standardOutput = output
     process.standardError = output
+    process.standardInput = FileHandle.nullDevice
     try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
+    let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
     guard process.terminationStatus == 0 else {
         throw TestServerError("command failed (\(process.terminationStatus)): \(arguments.joined(separator: " "))\n\(text)")
     }

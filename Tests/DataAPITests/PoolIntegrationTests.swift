@@ -1,0 +1,143 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import DataAPI
+
+/// The libpq and hiredis pools against real servers that these tests stop,
+/// restart and slow down; serialized because they share the servers.
+@Suite(.serialized) struct PoolIntegrationTests {
+    let servers: Servers
+
+    init() throws {
+        self.servers = try Servers()
+    }
+
+    func postgresSettings(poolSize: Int = 4, statementTimeout: Duration = .seconds(5), acquireTimeout: Duration = .seconds(2)) -> PostgresSettings {
+        PostgresSettings(
+            url: self.servers.postgres.url, password: self.servers.postgres.password, poolSize: poolSize,
+            connectTimeoutSeconds: 2, statementTimeout: statementTimeout, acquireTimeout: acquireTimeout
+        )
+    }
+
+    func redisSettings(password: String? = nil) -> RedisSettings {
+        RedisSettings(
+            host: "127.0.0.1", port: self.servers.redis.port, database: 0, password: password ?? self.servers.redis.password,
+            poolSize: 2, connectTimeout: .milliseconds(500), commandTimeout: .milliseconds(250), acquireTimeout: .milliseconds(250)
+        )
+    }
+
+    @Test func parameterizedQueriesRoundTripValuesAndNulls() async throws {
+        let client = PostgresClient(settings: self.postgresSettings())
+        let row = try await client.withConnection(idempotent: true) { connection in
+            try connection.query("SELECT $1::text AS a, $2::text AS b, $3::int + 1 AS c", ["it's; DROP TABLE x; --", nil, "41"]).first
+        }
+        #expect(row?["a"] == "it's; DROP TABLE x; --")
+        #expect(row?["b"] == nil)
+        #expect(row?.int("c") == 42)
+    }
+
+    @Test func poolNeverOpensMoreThanItsSize() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 2))
+        let maxBusy = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await client.withConnection(idempotent: true) { connection in
+                        try connection.query("SELECT pg_sleep(0.05)")
+                        return client.poolCounts.busy
+                    }
+                }
+            }
+            return try await group.reduce(0, max)
+        }
+        let connections = try self.servers.postgres.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'data-api'")
+        #expect(Int(connections) == 2)
+        #expect(maxBusy <= 2)
+        #expect(client.poolCounts.idle == 2)
+    }
+
+    @Test func anExhaustedPoolFailsAfterTheAcquireTimeout() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 1, acquireTimeout: .milliseconds(50)))
+        async let holder = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.5)") }
+        try await Task.sleep(for: .milliseconds(100))
+        await #expect(throws: PoolError.exhausted) {
+            try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
+        }
+        _ = try await holder
+    }
+
+    @Test func statementTimeoutBoundsASlowQuery() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(statementTimeout: .milliseconds(100)))
+        await #expect(throws: PostgresError.query(sqlState: "57014")) {
+            try await client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(3)") }
+        }
+        // The connection stays usable after a server-side timeout.
+        #expect(try await client.withConnection(idempotent: true) { try $0.query("SELECT 1").first?.int("?column?") } == 1)
+    }
+
+    @Test func poolRecoversByItselfAfterAServerRestart() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 3))
+        // Fill the pool with idle connections that the restart will kill.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask { _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT pg_sleep(0.05)") } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(client.poolCounts.idle == 3)
+        try self.servers.postgres.stop(mode: "immediate")
+        try self.servers.postgres.start()
+        // The first read after the restart succeeds: the stale connection is
+        // dropped with every idle one, and the read retried on a fresh one.
+        let value = try await client.withConnection(idempotent: true) { try $0.query("SELECT 7 AS v").first?.int("v") }
+        #expect(value == 7)
+        #expect(client.poolCounts.idle == 1)
+    }
+
+    @Test func aStoppedServerGivesAnErrorNotAHang() async throws {
+        let client = PostgresClient(settings: self.postgresSettings())
+        _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
+        try self.servers.postgres.stop(mode: "immediate")
+        defer { try? self.servers.postgres.start() }
+        for _ in 0..<3 {
+            do {
+                _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
+                Issue.record("query succeeded against a stopped server")
+            } catch let error as PostgresError {
+                #expect(error.isUnavailable)
+                #expect(["connection refused", "connection lost"].contains(error.safeDescription))
+            }
+        }
+    }
+
+    @Test func wrongPostgresPasswordIsAnAuthenticationError() async throws {
+        var settings = self.postgresSettings()
+        settings.password = "wrong-password"
+        let client = PostgresClient(settings: settings)
+        await #expect(throws: PostgresError.authenticationFailed) {
+            try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
+        }
+    }
+
+    @Test func redisCommandsAuthAndBinarySafety() async throws {
+        let client = RedisClient(settings: self.redisSettings())
+        try await client.set("k", "value with spaces\r\nand CRLF", ttlSeconds: 60)
+        #expect(try await client.get("k") == Array("value with spaces\r\nand CRLF".utf8))
+        #expect(try await client.get("missing") == nil)
+        try await client.delete("k")
+        #expect(try await client.get("k") == nil)
+        #expect(try self.servers.redis.cli(["TTL", "k"]) == "-2")
+        let wrong = RedisClient(settings: self.redisSettings(password: "wrong"))
+        await #expect(throws: RedisError.authenticationFailed) { try await wrong.ping() }
+    }
+
+    @Test func redisRecoversAfterARestartAndFailsFastWhileDown() async throws {
+        let client = RedisClient(settings: self.redisSettings())
+        try await client.ping()
+        self.servers.redis.stop()
+        await #expect(throws: RedisError.self) { try await client.ping() }
+        await #expect(throws: RedisError.connectionRefused) { try await client.ping() }
+        try self.servers.redis.start()
+        try await client.ping()
+    }
+}
