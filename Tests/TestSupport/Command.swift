@@ -1,30 +1,55 @@
 import Foundation
 
-/// Runs a program to completion and returns its standard output; throws with
-/// its output when it exits non-zero.
+/// Starts a program (looked up in `PATH`) with stdin from /dev/null and
+/// stdout and stderr appended to `outputPath`; returns its pid.
+///
+/// posix_spawn rather than Foundation's `Process`, whose exit detection can
+/// miss children when called from Swift concurrency threads.
+public func spawnProcess(_ arguments: [String], environment: [String: String] = [:], outputPath: String = "/dev/null") throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+    var pid: pid_t = 0
+    let status = withCStrings(arguments) { argv in
+        withCStrings(env) { envp in
+            posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        }
+    }
+    guard status == 0 else { throw TestServerError("could not start \(arguments[0]) (error \(status)): run scripts/test, which installs it") }
+    return pid
+}
+
+/// Waits for `pid` to exit; returns its exit status (128+signal when killed).
 @discardableResult
-public func runCommand(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    // A file, not a pipe: a daemon the command starts (pg_ctl start) inherits
-    // the descriptor, and a pipe would never reach end-of-file.
-    let outputURL = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("cmd-\(UUID().uuidString).out")
-    FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: outputURL) }
-    let output = try FileHandle(forWritingTo: outputURL)
-    defer { try? output.close() }
-    process.standardOutput = output
-    process.standardError = output
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let text = (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-    guard process.terminationStatus == 0 else {
-        throw TestServerError("command failed (\(process.terminationStatus)): \(arguments.joined(separator: " "))\n\(text)")
+public func waitForExit(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let signal = status & 0x7F
+    return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+}
+
+/// Runs a program to completion and returns its output; throws with the
+/// output when it exits non-zero.
+@discardableResult
+public func runCommand(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    let outputPath = NSTemporaryDirectory() + "cmd-\(UUID().uuidString).out"
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let status = waitForExit(try spawnProcess(arguments, environment: environment, outputPath: outputPath))
+    let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    guard status == 0 else {
+        throw TestServerError("command failed (\(status)): \(arguments.joined(separator: " "))\n\(text)")
     }
     return text
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { strdup($0) } + [nil]
+    defer { copies.forEach { free($0) } }
+    return body(copies)
 }
 
 /// A test fixture failure, with what to do about it.

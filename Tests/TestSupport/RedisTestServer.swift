@@ -5,7 +5,7 @@ import Foundation
 public final class RedisTestServer: @unchecked Sendable {
     public let port: Int
     public let password: String
-    private var process: Process?
+    private var pid: pid_t?
     private let configFile: URL
 
     public var url: String { "redis://127.0.0.1:\(self.port)/0" }
@@ -25,15 +25,7 @@ public final class RedisTestServer: @unchecked Sendable {
     }
 
     public func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["redis-server", self.configFile.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw TestServerError("redis-server could not start: run scripts/test, which installs it")
-        }
-        self.process = process
+        self.pid = try spawnProcess(["redis-server", self.configFile.path])
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if (try? self.cli(["PING"])) == "PONG" { return }
@@ -44,10 +36,10 @@ public final class RedisTestServer: @unchecked Sendable {
 
     /// Kills the server (SIGKILL, like a crash) and waits for it to exit.
     public func stop() {
-        guard let process else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+        guard let pid else { return }
+        kill(pid, SIGKILL)
+        waitForExit(pid)
+        self.pid = nil
     }
 
     /// Runs a redis-cli command; returns its trimmed output.
