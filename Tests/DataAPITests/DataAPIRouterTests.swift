@@ -1,0 +1,235 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Shared
+import TestSupport
+import Testing
+
+@testable import DataAPI
+
+/// The production app (``buildApplication``) driven in-process, against real
+/// PostgreSQL and Redis servers of its own.
+@Suite(.serialized) struct DataAPIRouterTests {
+    let servers: Servers
+
+    init() throws {
+        self.servers = try Servers()
+    }
+
+    @Test func originalEndpoint() async throws {
+        try await self.servers.withApp { client in
+            let response = try await client.json(.get, "/api/data")
+            #expect(response.status == .ok)
+            #expect(response.text == #"{"message":"Hello from the microservice!"}"#)
+        }
+    }
+
+    @Test func crudRoundTripWithCacheAndVersions() async throws {
+        try await self.servers.withApp { client in
+            let created = try await client.json(.post, "/api/items", #"{"name":"Widget","description":"blue"}"#)
+            #expect(created.status == .created)
+            let item = try created.decode(Item.self)
+            #expect(created.headers[.location] == "/api/items/\(item.id)")
+            #expect(item.version == 1)
+            #expect(item.description == "blue")
+
+            let miss = try await client.json(.get, "/api/items/\(item.id)")
+            #expect(miss.headers[.xCache] == "miss")
+            #expect(try miss.decode(Item.self) == item)
+            let hit = try await client.json(.get, "/api/items/\(item.id)")
+            #expect(hit.headers[.xCache] == "hit")
+            #expect(try hit.decode(Item.self) == item)
+            #expect(hit.headers[.eTag] == "\"1\"")
+
+            let stale = try await client.json(.put, "/api/items/\(item.id)", #"{"name":"Gadget"}"#, headers: [.ifMatch: "\"7\""])
+            #expect(stale.status == .preconditionFailed)
+            #expect(stale.headers[.contentType] == "application/problem+json")
+            let updated = try await client.json(.put, "/api/items/\(item.id)", #"{"name":"Gadget"}"#, headers: [.ifMatch: "\"1\""])
+            #expect(updated.status == .ok)
+            #expect(try updated.decode(Item.self).version == 2)
+            #expect(try updated.decode(Item.self).description == nil)
+
+            let afterUpdate = try await client.json(.get, "/api/items/\(item.id)")
+            #expect(afterUpdate.headers[.xCache] == "miss", "the update invalidated the cache")
+            #expect(try afterUpdate.decode(Item.self).name == "Gadget")
+
+            #expect(try await client.json(.delete, "/api/items/\(item.id)").status == .noContent)
+            #expect(try await client.json(.get, "/api/items/\(item.id)").status == .notFound)
+            #expect(try await client.json(.delete, "/api/items/\(item.id)").status == .notFound)
+            #expect(try self.servers.redis.cli(["EXISTS", ItemCache.key(item.id)]) == "0")
+        }
+    }
+
+    @Test func keysetPagination() async throws {
+        try await self.servers.withApp { client in
+            var ids: [Int] = []
+            for index in 0..<5 {
+                ids.append(try await client.json(.post, "/api/items", #"{"name":"item \#(index)"}"#).decode(Item.self).id)
+            }
+            let first = try await client.json(.get, "/api/items?limit=2").decode(ItemPage.self)
+            #expect(first.items.map(\.id) == Array(ids.prefix(2)))
+            let second = try await client.json(.get, "/api/items?limit=2&after=\(try #require(first.nextAfter))").decode(ItemPage.self)
+            #expect(second.items.map(\.id) == Array(ids[2..<4]))
+            let last = try await client.json(.get, "/api/items?limit=100&after=\(ids[3])").decode(ItemPage.self)
+            #expect(last.items.map(\.id) == [ids[4]])
+            #expect(last.nextAfter == nil)
+            for bad in ["limit=0", "limit=101", "limit=abc", "after=-1", "after=x"] {
+                let response = try await client.json(.get, "/api/items?\(bad)")
+                #expect(response.status == .badRequest, "\(bad)")
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+
+    @Test func badInputGetsAClearProblemAndChangesNothing() async throws {
+        try await self.servers.withApp { client in
+            let before = try self.servers.postgres.psql("SELECT count(*) FROM items")
+            let cases: [(HTTPRequest.Method, String, String?, HTTPFields, HTTPResponse.Status)] = [
+                (.post, "/api/items", "{not json", [:], .badRequest),
+                (.post, "/api/items", #"{"name": 12}"#, [:], .badRequest),
+                (.post, "/api/items", #"{"name":"x"}"#, [.contentType: "text/plain"], .unsupportedMediaType),
+                (.post, "/api/items", #"{"name":""# + String(repeating: "x", count: 70_000) + #""}"#, [:], .contentTooLarge),
+                (.post, "/api/items", #"{"description":"no name"}"#, [:], .unprocessableContent),
+                (.post, "/api/items", #"{"name":"\#(String(repeating: "n", count: 201))"}"#, [:], .unprocessableContent),
+                (.get, "/api/items/abc", nil, [:], .badRequest),
+                (.get, "/api/items/-4", nil, [:], .badRequest),
+                (.get, "/api/items/99999999999999999999999", nil, [:], .badRequest),
+                (.get, "/api/items/424242", nil, [:], .notFound),
+                (.put, "/api/items/424242", #"{"name":"x"}"#, [:], .notFound),
+                (.put, "/api/items/1", #"{"name":"x"}"#, [.ifMatch: "garbage"], .badRequest),
+                (.get, "/api/nothing-here", nil, [:], .notFound),
+                (.patch, "/api/items/1", "{}", [:], .notFound),
+            ]
+            for (method, uri, body, headers, expected) in cases {
+                let response = try await client.json(method, uri, body, headers: headers)
+                #expect(response.status == expected, "\(method) \(uri)")
+                #expect(response.headers[.contentType] == "application/problem+json", "\(method) \(uri)")
+            }
+            let validation = try await client.json(.post, "/api/items", #"{"name":"","description":"\#(String(repeating: "d", count: 2001))"}"#)
+            let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: validation.body)) as? [String: Any])
+            let fields = (problem["errors"] as? [[String: String]])?.compactMap { $0["field"] }
+            #expect(fields == ["name", "description"])
+            #expect(try self.servers.postgres.psql("SELECT count(*) FROM items") == before)
+        }
+    }
+
+    @Test func idempotencyKeyCreatesExactlyOnce() async throws {
+        try await self.servers.withApp { client in
+            let key = UUID().uuidString
+            let first = try await client.json(.post, "/api/items", #"{"name":"once"}"#, headers: [.idempotencyKey: key])
+            #expect(first.status == .created)
+            let again = try await client.json(.post, "/api/items", #"{"name":"once"}"#, headers: [.idempotencyKey: key])
+            #expect(again.status == .created)
+            #expect(again.headers[.location] == first.headers[.location])
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(again.text == first.text)
+            #expect(try self.servers.postgres.psql("SELECT count(*) FROM items WHERE name = 'once'") == "1")
+            let reused = try await client.json(.post, "/api/items", #"{"name":"different"}"#, headers: [.idempotencyKey: key])
+            #expect(reused.status == .unprocessableContent)
+        }
+    }
+
+    @Test func concurrentRetriesWithOneKeyCreateOneItem() async throws {
+        try await self.servers.withApp { client in
+            let key = UUID().uuidString
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await client.json(.post, "/api/items", #"{"name":"race"}"#, headers: [.idempotencyKey: key]).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .created })
+            #expect(try self.servers.postgres.psql("SELECT count(*) FROM items WHERE name = 'race'") == "1")
+        }
+    }
+
+    @Test func adminChaosNeedsTheTokenAndInjectsFaults() async throws {
+        let token = "admin-token-0123456789abcdef"
+        try await self.servers.withApp(["ADMIN_TOKEN": token]) { client in
+            #expect(try await client.json(.put, "/admin/chaos", #"{"errorRate":1,"latencyMs":0}"#).status == .unauthorized)
+            let wrong = try await client.json(.put, "/admin/chaos", #"{"errorRate":1,"latencyMs":0}"#, headers: [.authorization: "Bearer nope"])
+            #expect(wrong.status == .unauthorized)
+            #expect(!wrong.text.contains(token))
+            let invalid = try await client.json(.put, "/admin/chaos", #"{"errorRate":2,"latencyMs":0}"#, headers: [.authorization: "Bearer \(token)"])
+            #expect(invalid.status == .unprocessableContent)
+            let on = try await client.json(.put, "/admin/chaos", #"{"errorRate":1,"latencyMs":0}"#, headers: [.authorization: "Bearer \(token)"])
+            #expect(on.status == .ok)
+            let faulted = try await client.json(.get, "/api/data")
+            #expect(faulted.status == .internalServerError)
+            #expect(faulted.headers[.contentType] == "application/problem+json")
+            #expect(try await client.json(.get, "/health/ready").status == .ok, "faults apply to /api only")
+            _ = try await client.json(.put, "/admin/chaos", #"{"errorRate":0,"latencyMs":0}"#, headers: [.authorization: "Bearer \(token)"])
+            #expect(try await client.json(.get, "/api/data").status == .ok)
+        }
+        try await self.servers.withApp { client in
+            let status = try await client.json(.put, "/admin/chaos", "{}").status
+            #expect(status == .notFound, "no admin routes without ADMIN_TOKEN")
+        }
+    }
+
+    @Test func probesNeverReachPostgres() async throws {
+        // A long interval: the background check runs about once during the test.
+        try await self.servers.withApp(["HEALTH_INTERVAL_MS": "5000"]) { client in
+            try self.servers.postgres.psql("SELECT 'probe-count-start'")
+            for _ in 0..<1000 {
+                #expect(try await client.json(.get, "/health/ready").status == .ok)
+            }
+            for _ in 0..<100 {
+                #expect(try await client.json(.get, "/health").status == .ok)
+            }
+            try self.servers.postgres.psql("SELECT 'probe-count-end'")
+            let statements = try self.servers.postgres.loggedStatements(between: "probe-count-start", and: "probe-count-end")
+            // At most the background check's own SELECT 1 (one per interval).
+            #expect(statements.count <= 2, "\(statements.count) statements reached PostgreSQL during 1,100 probes")
+        }
+    }
+
+    @Test func redisDownMeansBypassAndWarnButStillReady() async throws {
+        try await self.servers.withApp { client in
+            let item = try await client.json(.post, "/api/items", #"{"name":"cached"}"#).decode(Item.self)
+            self.servers.redis.stop()
+            defer { try? self.servers.redis.start() }
+            try await waitUntil("health warn") {
+                try await client.json(.get, "/health").decode(HealthReport.self).status == .warn
+            }
+            let health = try await client.json(.get, "/health")
+            #expect(health.status == .ok)
+            #expect(try health.decode(HealthReport.self).checks?["redis:responseTime"]?.first?.status == .fail)
+            #expect(try await client.json(.get, "/health/ready").status == .ok)
+            let read = try await client.json(.get, "/api/items/\(item.id)")
+            #expect(read.status == .ok)
+            #expect(read.headers[.xCache] == "bypass")
+            #expect(try await client.json(.put, "/api/items/\(item.id)", #"{"name":"still writable"}"#).status == .ok)
+            try self.servers.redis.start()
+            try await waitUntil("health pass") {
+                try await client.json(.get, "/health").decode(HealthReport.self).status == .pass
+            }
+            #expect(try await client.json(.get, "/api/items/\(item.id)").headers[.xCache] == "miss")
+        }
+    }
+
+    @Test func postgresDownServesCachedReadsAndRefusesWrites() async throws {
+        try await self.servers.withApp { client in
+            let item = try await client.json(.post, "/api/items", #"{"name":"survivor"}"#).decode(Item.self)
+            _ = try await client.json(.get, "/api/items/\(item.id)")  // fills the cache
+            try self.servers.postgres.stop(mode: "immediate")
+            defer { try? self.servers.postgres.start() }
+            try await waitUntil("not ready") { try await client.json(.get, "/health/ready").status == .serviceUnavailable }
+            #expect(try await client.json(.get, "/health").status == .serviceUnavailable)
+            #expect(try await client.json(.get, "/health/live").status == .ok)
+            let cached = try await client.json(.get, "/api/items/\(item.id)")
+            #expect(cached.status == .ok)
+            #expect(cached.headers[.xCache] == "hit")
+            let write = try await client.json(.post, "/api/items", #"{"name":"lost?"}"#)
+            #expect(write.status == .serviceUnavailable)
+            #expect(write.headers[.retryAfter] != nil)
+            #expect(write.headers[.contentType] == "application/problem+json")
+            #expect(!write.text.contains(String(self.servers.postgres.port)), "no data-store address in error bodies")
+            #expect(try await client.json(.get, "/api/items?limit=5").status == .serviceUnavailable)
+            try self.servers.postgres.start()
+            try await waitUntil("ready again") { try await client.json(.get, "/health/ready").status == .ok }
+            #expect(try await client.json(.post, "/api/items", #"{"name":"after"}"#).status == .created)
+        }
+    }
+}
