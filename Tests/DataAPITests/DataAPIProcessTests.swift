@@ -1,0 +1,165 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Shared
+import TestSupport
+import Testing
+
+/// End to end: the built `data-api` binary (`DATA_API_BIN`, set by
+/// `scripts/test`) as a process, against real PostgreSQL and Redis.
+@Suite(.serialized) struct DataAPIProcessTests {
+    let servers: Servers
+
+    init() throws {
+        self.servers = try Servers()
+    }
+
+    static var binary: String {
+        get throws {
+            guard let path = ProcessInfo.processInfo.environment["DATA_API_BIN"], FileManager.default.isExecutableFile(atPath: path) else {
+                throw TestServerError("DATA_API_BIN must name the built data-api binary: run scripts/test")
+            }
+            return path
+        }
+    }
+
+    /// A running data-api process and what it logged.
+    final class Running: @unchecked Sendable {
+        let pid: pid_t
+        let port: Int
+        let logPath: String
+        var exited: Int32?
+
+        init(environment: [String: String]) throws {
+            self.port = try freePort()
+            self.logPath = NSTemporaryDirectory() + "data-api-\(UUID().uuidString).log"
+            var environment = environment
+            environment["HTTP_PORT"] = String(self.port)
+            self.pid = try spawnProcess([try DataAPIProcessTests.binary], environment: environment, outputPath: self.logPath)
+        }
+
+        deinit {
+            if self.exited == nil {
+                kill(self.pid, SIGKILL)
+                waitForExit(self.pid)
+            }
+            try? FileManager.default.removeItem(atPath: self.logPath)
+        }
+
+        var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }
+
+        func terminate() -> Int32 {
+            kill(self.pid, SIGTERM)
+            let status = waitForExit(self.pid)
+            self.exited = status
+            return status
+        }
+    }
+
+    struct HTTPResult {
+        let status: Int
+        let body: String
+        let headers: HTTPHeaders
+    }
+
+    func request(_ running: Running, _ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> HTTPResult {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.port)\(path)")
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return HTTPResult(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers)
+    }
+
+    func start(_ extra: [String: String] = [:]) async throws -> Running {
+        let running = try Running(environment: self.servers.environment(extra))
+        try await waitUntil("data-api ready") { try await self.request(running, .GET, "/health/ready").status == 200 }
+        return running
+    }
+
+    @Test func fullLifecycleAgainstRealServers() async throws {
+        let adminToken = "admin-secret-token-4242424242"
+        let running = try await self.start(["ADMIN_TOKEN": adminToken, "LOG_LEVEL": "debug"])
+        var healthBodies: [String] = []
+
+        // CRUD and the cache.
+        let created = try await self.request(running, .POST, "/api/items", body: #"{"name":"e2e","description":"round trip"}"#)
+        #expect(created.status == 201)
+        let location = try #require(created.headers.first(name: "Location"))
+        #expect(try await self.request(running, .GET, location).headers.first(name: "X-Cache") == "miss")
+        #expect(try await self.request(running, .GET, location).headers.first(name: "X-Cache") == "hit")
+        #expect(try await self.request(running, .PUT, location, body: #"{"name":"e2e v2"}"#).status == 200)
+        #expect(try await self.request(running, .GET, location).body.contains("e2e v2"))
+        healthBodies.append(try await self.request(running, .GET, "/health").body)
+
+        // Redis stops: warn, still ready, reads bypass the cache.
+        self.servers.redis.stop()
+        try await waitUntil("health warn") { try await self.request(running, .GET, "/health").body.contains(#""status":"warn""#) }
+        healthBodies.append(try await self.request(running, .GET, "/health").body)
+        #expect(try await self.request(running, .GET, "/health/ready").status == 200)
+        let bypass = try await self.request(running, .GET, location)
+        #expect(bypass.status == 200)
+        #expect(bypass.headers.first(name: "X-Cache") == "bypass")
+        try self.servers.redis.start()
+        try await waitUntil("health pass") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
+
+        // PostgreSQL stops: not ready, writes 503; it comes back without a restart of data-api.
+        try self.servers.postgres.stop(mode: "immediate")
+        try await waitUntil("not ready") { try await self.request(running, .GET, "/health/ready").status == 503 }
+        healthBodies.append(try await self.request(running, .GET, "/health").body)
+        let write = try await self.request(running, .POST, "/api/items", body: #"{"name":"refused"}"#)
+        #expect(write.status == 503)
+        #expect(write.headers.first(name: "Retry-After") != nil)
+        healthBodies.append(write.body)
+        try self.servers.postgres.start()
+        try await waitUntil("ready again") { try await self.request(running, .GET, "/health/ready").status == 200 }
+        #expect(try await self.request(running, .POST, "/api/items", body: #"{"name":"after restart"}"#).status == 201)
+        healthBodies.append(try await self.request(running, .GET, "/metrics").body)
+
+        // SIGTERM: a clean, draining exit.
+        #expect(running.terminate() == 0)
+        let log = running.log
+        #expect(log.contains("draining"))
+        #expect(log.contains("health check changed status"))
+
+        // No secret anywhere in what it said.
+        for secret in [self.servers.postgres.password, self.servers.redis.password, adminToken] {
+            #expect(!log.contains(secret), "a secret leaked into the log")
+            for body in healthBodies { #expect(!body.contains(secret), "a secret leaked into a body") }
+        }
+        for body in healthBodies { #expect(!body.contains(":\(self.servers.postgres.port)"), "a data-store address leaked") }
+    }
+
+    @Test func passwordsFromFiles() async throws {
+        let directory = NSTemporaryDirectory() + "secrets-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data((self.servers.postgres.password + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/pg"))
+        try Data(self.servers.redis.password.utf8).write(to: URL(fileURLWithPath: directory + "/redis"))
+        var environment = self.servers.environment()
+        environment["DATABASE_PASSWORD"] = nil
+        environment["REDIS_PASSWORD"] = nil
+        environment["DATABASE_PASSWORD_FILE"] = directory + "/pg"
+        environment["REDIS_PASSWORD_FILE"] = directory + "/redis"
+        let running = try Running(environment: environment)
+        try await waitUntil("ready with file secrets") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
+        #expect(running.terminate() == 0)
+    }
+
+    @Test func badConfigurationExitsWithOneLineNamingTheSetting() throws {
+        let logPath = NSTemporaryDirectory() + "bad-config-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        let pid = try spawnProcess(
+            [try Self.binary], environment: ["HTTP_PORT": "99999", "REDIS_PASSWORD": "do-not-print-me"], outputPath: logPath
+        )
+        #expect(waitForExit(pid) == 2)
+        let output = try String(contentsOfFile: logPath, encoding: .utf8)
+        #expect(output.split(separator: "\n").count == 1)
+        #expect(output.hasPrefix("configuration error: HTTP_PORT"))
+        #expect(!output.contains("do-not-print-me"))
+    }
+}
