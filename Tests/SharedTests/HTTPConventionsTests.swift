@@ -80,8 +80,11 @@ import Testing
         struct Late: Error {}
         await #expect(throws: Late.self) {
             try await withTimeout(.milliseconds(50), error: Late()) {
-                // Blocking work that ignores cancellation, like a C call.
-                usleep(300_000)
+                // Work that ignores cancellation, like a blocking C call on a
+                // thread pool: it answers only after 5 s.
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 5) { continuation.resume() }
+                }
                 return 1
             }
         }

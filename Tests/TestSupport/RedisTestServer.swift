@@ -7,6 +7,7 @@ public final class RedisTestServer: @unchecked Sendable {
     public let password: String
     private var pid: pid_t?
     private let configFile: URL
+    private var logFile: String { self.configFile.path + ".log" }
 
     public var url: String { "redis://127.0.0.1:\(self.port)/0" }
 
@@ -22,16 +23,18 @@ public final class RedisTestServer: @unchecked Sendable {
     deinit {
         self.stop()
         try? FileManager.default.removeItem(at: self.configFile)
+        try? FileManager.default.removeItem(atPath: self.logFile)
     }
 
     public func start() throws {
-        self.pid = try spawnProcess(["redis-server", self.configFile.path])
+        self.pid = try spawnProcess(["redis-server", self.configFile.path], outputPath: self.logFile)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if (try? self.cli(["PING"])) == "PONG" { return }
             usleep(20_000)
         }
-        throw TestServerError("redis-server did not answer on port \(self.port)")
+        let log = (try? String(contentsOfFile: self.logFile, encoding: .utf8)) ?? ""
+        throw TestServerError("redis-server did not answer on port \(self.port); its log ends:\n\(log.suffix(1500))")
     }
 
     /// Kills the server (SIGKILL, like a crash) and waits for it to exit.
