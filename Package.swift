@@ -1,6 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// What every service target uses: HTTP server, lifecycle, logging, metrics, NIO.
+let serviceDependencies: [Target.Dependency] = [
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Metrics", package: "swift-metrics"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+
 let package = Package(
     name: "resilient-services",
     platforms: [.macOS(.v15)],
@@ -20,30 +30,14 @@ let package = Package(
     targets: [
         .target(
             name: "Shared",
-            dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: serviceDependencies + [.product(name: "Prometheus", package: "swift-prometheus")],
             path: "Shared"
         ),
         .systemLibrary(name: "CLibPQ", path: "Services/data-api/CLibPQ"),
         .systemLibrary(name: "CHiredis", path: "Services/data-api/CHiredis"),
         .target(
             name: "DataAPI",
-            dependencies: [
-                "Shared", "CLibPQ", "CHiredis",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["Shared", "CLibPQ", "CHiredis"] + serviceDependencies,
             path: "Services/data-api/Sources"
         ),
         .executableTarget(
@@ -53,10 +47,6 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(
