@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "Shared", targets: ["Shared"]),
         .executable(name: "data-api", targets: ["data-api"]),
+        .executable(name: "gateway", targets: ["gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -44,6 +45,16 @@ let package = Package(
             name: "data-api",
             dependencies: ["DataAPI", "Shared"],
             path: "Services/data-api/Main"
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: ["Shared", .product(name: "AsyncHTTPClient", package: "async-http-client")] + serviceDependencies,
+            path: "Services/gateway/Sources"
+        ),
+        .executableTarget(
+            name: "gateway",
+            dependencies: ["Gateway"],
+            path: "Services/gateway/Main"
         ),
         .target(
             name: "TestSupport",

@@ -69,8 +69,6 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable, Equatable {
 extension HTTPField.Name {
     /// `X-Request-ID`: one request's id across every hop.
     public static let requestID = HTTPField.Name("X-Request-ID")!
-    /// W3C trace context.
-    public static let traceparent = HTTPField.Name("traceparent")!
     public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     public static let xCache = HTTPField.Name("X-Cache")!
 }

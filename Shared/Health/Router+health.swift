@@ -16,11 +16,20 @@ public struct HealthEndpoints: Sendable {
     public let telemetry: Telemetry
     /// Liveness fails when the monitor has not finished a check for this long.
     public let wedgedAfter: Duration
+    /// An aggregator's own full report (the gateway's), instead of the monitor's.
+    public let aggregateReport: (@Sendable () -> HealthReport)?
+    /// An extra readiness condition: a reason when not ready, `nil` when ready.
+    public let readinessGate: (@Sendable () -> String?)?
 
-    public init(monitor: HealthMonitor, lifecycle: LifecycleState, telemetry: Telemetry, wedgedAfter: Duration? = nil) {
+    public init(
+        monitor: HealthMonitor, lifecycle: LifecycleState, telemetry: Telemetry, wedgedAfter: Duration? = nil,
+        aggregateReport: (@Sendable () -> HealthReport)? = nil, readinessGate: (@Sendable () -> String?)? = nil
+    ) {
         self.monitor = monitor
         self.lifecycle = lifecycle
         self.telemetry = telemetry
+        self.aggregateReport = aggregateReport
+        self.readinessGate = readinessGate
         let interval = monitor.configuration.interval + monitor.configuration.timeout
         self.wedgedAfter = wedgedAfter ?? max(.seconds(10), interval * 5)
     }
@@ -34,6 +43,7 @@ public struct HealthEndpoints: Sendable {
         case .starting: return (.fail, "starting")
         case .draining: return (.fail, "draining")
         case .running:
+            if let reason = self.readinessGate?() { return (.fail, reason) }
             let snapshot = self.monitor.snapshot
             return snapshot.criticalChecksPass ? (snapshot.status, nil) : (.fail, "critical check failing")
         }
@@ -51,6 +61,14 @@ public struct HealthEndpoints: Sendable {
             self.lifecycle.isStarted ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: "starting", code: .serviceUnavailable)
         }
         router.get("/health") { _, _ in
+            if let aggregateReport = self.aggregateReport {
+                var report = aggregateReport()
+                if self.lifecycle.current != .running {
+                    report.status = .fail
+                    report.output = self.lifecycle.current.rawValue
+                }
+                return Self.response(report.encoded(), code: report.status.isServing ? .ok : .serviceUnavailable)
+            }
             let snapshot = self.monitor.snapshot
             let body: [UInt8]
             let status: HealthStatus

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Shared
+
+/// Builds the gateway exactly as production runs it; tests call this too.
+public func buildApplication(_ configuration: GatewayConfiguration, logger: Logger) -> some ApplicationProtocol {
+    GatewayParts(configuration, logger: logger).application
+}
+
+/// The gateway's pieces, wired together. Services in start order (shutdown is
+/// the reverse): HTTP client, endpoint set (DNS), own health monitor,
+/// upstream poller, then the HTTP server.
+struct GatewayParts {
+    let lifecycle: LifecycleState
+    let endpoints: EndpointSet
+    let application: Application<RouterResponder<GatewayRequestContext>>
+
+    init(_ configuration: GatewayConfiguration, logger: Logger) {
+        let telemetry = Telemetry()
+        let metrics = GatewayMetrics(telemetry: telemetry)
+        let lifecycle = LifecycleState()
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000)))
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        clientConfiguration.redirectConfiguration = .disallow
+        clientConfiguration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let endpoints = EndpointSet(configuration: configuration, logger: logger)
+        let monitor = HealthMonitor(
+            serviceId: "gateway",
+            checks: [DiskUtilizationCheck(warnPercent: 90), MemoryUtilizationCheck(warnPercent: 90)],
+            configuration: HealthMonitorConfiguration(interval: .seconds(5)),
+            telemetry: telemetry,
+            logger: logger
+        )
+        let health = GatewayHealth(endpoints: endpoints, monitor: monitor)
+        let webhook = HealthWebhook(url: configuration.webhookURL, client: client, logger: logger)
+        let poller = UpstreamHealthPoller(
+            endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger,
+            afterRound: { webhook.observe(health.report().status) }
+        )
+        let proxy = Proxy(endpoints: endpoints, client: client, configuration: configuration, metrics: metrics)
+
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
+        router.add(middleware: ProblemMiddleware())
+        HealthEndpoints(
+            monitor: monitor, lifecycle: lifecycle, telemetry: telemetry,
+            aggregateReport: { health.report() },
+            readinessGate: {
+                guard configuration.readyRequiresUpstream else { return nil }
+                return endpoints.all.contains { $0.snapshot.available } ? nil : "no healthy upstream"
+            }
+        ).register(on: router)
+        for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .options] {
+            router.on("/api/**", method: method) { request, context in try await proxy.forward(request, context: context) }
+        }
+
+        self.lifecycle = lifecycle
+        self.endpoints = endpoints
+        self.application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
+            services: [HTTPClientService(client: client), endpoints, monitor, poller],
+            onServerRunning: { _ in lifecycle.markStarted() },
+            logger: logger
+        )
+    }
+}

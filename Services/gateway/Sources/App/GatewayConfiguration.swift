@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import Shared
+
+/// Everything the gateway reads from its environment, validated at start-up.
+public struct GatewayConfiguration: Sendable {
+    public var http: HTTPServerSettings
+    public var logLevel: Logger.Level
+    /// Upstream base URLs (`UPSTREAM_URLS`, comma-separated). A single URL whose
+    /// host resolves to several addresses stands for all of them.
+    public var upstreams: [URL]
+    /// How often DNS names in `upstreams` are resolved again.
+    public var resolveInterval: Duration
+    public var connectTimeout: Duration
+    public var perTryTimeout: Duration
+    public var deadline: Duration
+    public var maxAttempts: Int
+    public var backoffBase: Duration
+    public var backoffCap: Duration
+    public var retryBudget: RetryBudget
+    /// Bodies up to this size are buffered so the request can be retried; larger ones stream and are not retried.
+    public var retryBufferLimit: Int
+    /// Larger request bodies get 413.
+    public var maxBodySize: Int
+    public var breaker: CircuitBreaker.Configuration
+    /// Consecutive failed calls that eject an endpoint (passive health).
+    public var ejectAfterFailures: Int
+    /// The least time an ejected endpoint stays out (it also needs a passing active check).
+    public var ejectionDuration: Duration
+    /// Active health checks of every endpoint.
+    public var upstreamHealthPath: String
+    public var upstreamHealth: HealthMonitorConfiguration
+    /// `/health/ready` also requires a healthy upstream.
+    public var readyRequiresUpstream: Bool
+    public var webhookURL: URL?
+    public var drainDelay: Duration
+
+    public init(_ reader: ConfigReader = ConfigReader()) throws {
+        self.http = try HTTPServerSettings(reader, defaultPort: 8080)
+        self.logLevel = try reader.logLevel()
+        let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
+        self.upstreams = try rawUpstreams.split(separator: ",").map { raw in
+            let text = raw.trimmingCharacters(in: .whitespaces)
+            guard let url = URL(string: text), url.scheme == "http", let host = url.host, !host.isEmpty, url.user == nil else {
+                throw ConfigError(setting: "UPSTREAM_URLS", problem: "must be a comma-separated list of http://host:port URLs (got \"\(text)\")")
+            }
+            return url
+        }
+        guard !self.upstreams.isEmpty else { throw ConfigError(setting: "UPSTREAM_URLS", problem: "must name at least one upstream") }
+        self.resolveInterval = try reader.milliseconds("UPSTREAM_RESOLVE_INTERVAL_MS", default: .seconds(5), range: 100...3_600_000)
+        self.connectTimeout = try reader.milliseconds("CONNECT_TIMEOUT_MS", default: .milliseconds(250), range: 1...60_000)
+        self.perTryTimeout = try reader.milliseconds("PER_TRY_TIMEOUT_MS", default: .seconds(2), range: 1...600_000)
+        self.deadline = try reader.milliseconds("REQUEST_DEADLINE_MS", default: .seconds(5), range: 1...600_000)
+        self.maxAttempts = try reader.int("RETRY_MAX_ATTEMPTS", default: 3, range: 1...10)
+        self.backoffBase = try reader.milliseconds("RETRY_BACKOFF_BASE_MS", default: .milliseconds(25), range: 1...60_000)
+        self.backoffCap = try reader.milliseconds("RETRY_BACKOFF_CAP_MS", default: .milliseconds(250), range: 1...60_000)
+        guard self.backoffCap >= self.backoffBase else {
+            throw ConfigError(setting: "RETRY_BACKOFF_CAP_MS", problem: "must be at least RETRY_BACKOFF_BASE_MS")
+        }
+        self.retryBudget = RetryBudget(
+            percent: try reader.double("RETRY_BUDGET_PERCENT", default: 20, range: 0...100) / 100,
+            minimumConcurrency: try reader.int("RETRY_BUDGET_MIN_CONCURRENCY", default: 3, range: 0...10_000)
+        )
+        self.retryBufferLimit = try reader.int("RETRY_BUFFER_LIMIT_BYTES", default: 64 * 1024, range: 0...16 * 1024 * 1024)
+        self.maxBodySize = try reader.int("MAX_BODY_BYTES", default: 1024 * 1024, range: 1...1024 * 1024 * 1024)
+        self.breaker = CircuitBreaker.Configuration(
+            windowSize: try reader.int("BREAKER_WINDOW", default: 20, range: 1...10_000),
+            minimumCalls: try reader.int("BREAKER_MIN_CALLS", default: 10, range: 1...10_000),
+            failureRateThreshold: try reader.double("BREAKER_FAILURE_RATE", default: 0.5, range: 0.01...1),
+            consecutiveFailures: try reader.int("BREAKER_CONSECUTIVE_FAILURES", default: 5, range: 1...10_000),
+            openDuration: try reader.milliseconds("BREAKER_OPEN_MS", default: .seconds(5), range: 1...3_600_000),
+            halfOpenProbes: try reader.int("BREAKER_HALF_OPEN_PROBES", default: 2, range: 1...1000)
+        )
+        self.ejectAfterFailures = try reader.int("EJECT_CONSECUTIVE_FAILURES", default: 3, range: 1...10_000)
+        self.ejectionDuration = try reader.milliseconds("EJECT_DURATION_MS", default: .seconds(2), range: 1...3_600_000)
+        self.upstreamHealthPath = reader.string("UPSTREAM_HEALTH_PATH", default: "/health")
+        self.upstreamHealth = HealthMonitorConfiguration(
+            interval: try reader.milliseconds("UPSTREAM_HEALTH_INTERVAL_MS", default: .milliseconds(250), range: 10...600_000),
+            timeout: try reader.milliseconds("UPSTREAM_HEALTH_TIMEOUT_MS", default: .milliseconds(500), range: 10...600_000),
+            failureThreshold: try reader.int("UPSTREAM_HEALTH_FAILURE_THRESHOLD", default: 2, range: 1...100),
+            successThreshold: try reader.int("UPSTREAM_HEALTH_SUCCESS_THRESHOLD", default: 1, range: 1...100)
+        )
+        self.readyRequiresUpstream = try reader.bool("READY_REQUIRES_UPSTREAM", default: false)
+        if let raw = reader.string("HEALTH_WEBHOOK_URL") {
+            guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ConfigError(setting: "HEALTH_WEBHOOK_URL", problem: "must be an http(s) URL")
+            }
+            self.webhookURL = url
+        }
+        self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
+    }
+}

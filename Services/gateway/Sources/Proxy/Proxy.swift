@@ -1,0 +1,197 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import Shared
+import Synchronization
+
+/// Forwards `/api/*` to an upstream endpoint with an overall deadline,
+/// per-try timeouts, retries (backoff with full jitter, a retry budget, a
+/// different endpoint each time when one exists), circuit breakers and
+/// passive ejection. Response bodies stream back; request bodies up to
+/// `retryBufferLimit` are buffered so they can be retried, larger ones stream
+/// and are sent once.
+struct Proxy: Sendable {
+    let endpoints: EndpointSet
+    let client: HTTPClient
+    let configuration: GatewayConfiguration
+    let metrics: GatewayMetrics
+    let counters = Counters()
+
+    final class Counters: Sendable {
+        let activeRequests = Atomic<Int>(0)
+        let activeRetries = Atomic<Int>(0)
+    }
+
+    func forward(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let deadline = started + self.configuration.deadline
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        if let length, length > self.configuration.maxBodySize {
+            throw ProblemDetails(.contentTooLarge, detail: "The request body is over the \(self.configuration.maxBodySize)-byte limit.")
+        }
+        let idempotent = RetryPolicy.isIdempotent(request.method, headers: request.headers)
+        let body = try await self.outboundBody(request, length: length)
+        let canResend = body.replayable
+
+        self.counters.activeRequests.add(1, ordering: .relaxed)
+        defer { self.counters.activeRequests.subtract(1, ordering: .relaxed) }
+
+        var tried: Set<String> = []
+        var backoff = Backoff(base: self.configuration.backoffBase, cap: self.configuration.backoffCap)
+        var lastFailure: ProxyError.Failure?
+        var attempt = 0
+        while attempt < self.configuration.maxAttempts {
+            let remaining = deadline - .now
+            guard remaining > .zero else { throw Self.deadlinePassed }
+            guard let (endpoint, _) = self.endpoints.pick(excluding: tried, now: .now) else {
+                throw Self.noHealthyUpstream
+            }
+            tried.insert(endpoint.url)
+            attempt += 1
+            let isRetry = attempt > 1
+            if isRetry { self.counters.activeRetries.add(1, ordering: .relaxed) }
+            defer { if isRetry { self.counters.activeRetries.subtract(1, ordering: .relaxed) } }
+
+            let upstreamRequest = self.upstreamRequest(request, context: context, endpoint: endpoint, body: body.clientBody)
+            do {
+                let response = try await withTimeout(min(self.configuration.perTryTimeout, remaining), error: ProxyError.perTryTimeout) {
+                    try await self.client.execute(upstreamRequest, deadline: .now() + .nanoseconds(Int64((deadline - .now).milliseconds * 1_000_000)))
+                }
+                let code = Int(response.status.code)
+                self.record(endpoint, success: code < 500, outcome: String(code))
+                let retryAfter = RetryPolicy.retryAfter(response.headers.first(name: "Retry-After"))
+                if RetryPolicy.isRetryableStatus(code), idempotent, canResend, attempt < self.configuration.maxAttempts,
+                    let delay = self.retryDelay(&backoff, retryAfter: retryAfter, deadline: deadline)
+                {
+                    _ = try? await response.body.collect(upTo: 1 << 20)
+                    guard try await self.mayRetry(after: delay) else { return self.response(response) }
+                    continue
+                }
+                return self.response(response)
+            } catch let error where !(error is CancellationError) {
+                let failure = ProxyError.classify(error)
+                lastFailure = failure
+                self.record(endpoint, success: false, outcome: failure.rawValue)
+                let retryable = canResend && (failure == .connect || idempotent)
+                guard retryable, attempt < self.configuration.maxAttempts,
+                    let delay = self.retryDelay(&backoff, retryAfter: nil, deadline: deadline),
+                    try await self.mayRetry(after: delay)
+                else { break }
+            }
+        }
+        switch lastFailure {
+        case .timeout?: throw Self.deadlinePassed
+        case .connect?: throw Self.noHealthyUpstream
+        default: throw ProblemDetails(.badGateway, detail: "The upstream service failed to answer.")
+        }
+    }
+
+    // MARK: retries
+
+    /// The delay before the next try, or `nil` when it would end past the deadline.
+    private func retryDelay(_ backoff: inout Backoff, retryAfter: Duration?, deadline: ContinuousClock.Instant) -> Duration? {
+        let delay = max(backoff.next(), retryAfter ?? .zero)
+        return ContinuousClock.now + delay < deadline ? delay : nil
+    }
+
+    /// Checks the retry budget, counts the retry, and waits `delay`.
+    private func mayRetry(after delay: Duration) async throws -> Bool {
+        let active = self.counters.activeRequests.load(ordering: .relaxed)
+        let retries = self.counters.activeRetries.load(ordering: .relaxed)
+        guard self.configuration.retryBudget.allowsRetry(activeRequests: active, activeRetries: retries) else {
+            self.metrics.retryBudgetExhausted()
+            return false
+        }
+        self.metrics.retry()
+        try await Task.sleep(for: delay)
+        return true
+    }
+
+    private func record(_ endpoint: Endpoint, success: Bool, outcome: String) {
+        let effect = endpoint.recordCall(success: success, now: .now, ejectAfter: self.configuration.ejectAfterFailures)
+        self.metrics.attempt(endpoint.url, outcome: outcome)
+        if let state = effect.breakerChanged { self.metrics.breaker(endpoint.url, state: state) }
+        if effect.ejected { self.metrics.ejection(endpoint.url) }
+    }
+
+    // MARK: requests and responses
+
+    struct OutboundBody: Sendable {
+        var clientBody: HTTPClientRequest.Body?
+        /// `false` for a streamed body: it can be sent only once.
+        var replayable: Bool
+    }
+
+    private func outboundBody(_ request: Request, length: Int?) async throws -> OutboundBody {
+        let hasBody = (length ?? 0) > 0 || request.headers[.transferEncoding] != nil
+        guard hasBody else { return OutboundBody(clientBody: nil, replayable: true) }
+        if let length, length <= self.configuration.retryBufferLimit {
+            let buffer = try await request.body.collect(upTo: self.configuration.retryBufferLimit)
+            return OutboundBody(clientBody: .bytes(buffer), replayable: true)
+        }
+        let limited = LimitedBody(base: request.body, limit: self.configuration.maxBodySize)
+        return OutboundBody(clientBody: .stream(limited, length: length.map { .known(Int64($0)) } ?? .unknown), replayable: false)
+    }
+
+    private func upstreamRequest(_ request: Request, context: GatewayRequestContext, endpoint: Endpoint, body: HTTPClientRequest.Body?) -> HTTPClientRequest {
+        var upstream = HTTPClientRequest(url: endpoint.url + (request.head.path ?? "/"))
+        upstream.method = HTTPMethod(rawValue: request.method.rawValue)
+        let fields = ProxyHeaders.upstreamRequest(request.headers, authority: request.head.authority, clientAddress: context.clientAddress, newTraceparent: ProxyHeaders.newTraceparent)
+        for field in fields { upstream.headers.add(name: field.name.rawName, value: field.value) }
+        upstream.body = body
+        return upstream
+    }
+
+    private func response(_ upstream: HTTPClientResponse) -> Response {
+        var fields = HTTPFields()
+        for header in upstream.headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        fields = ProxyHeaders.endToEnd(fields)
+        let length = fields[.contentLength].flatMap(Int.init)
+        let body = upstream.body
+        return Response(
+            status: HTTPResponse.Status(code: Int(upstream.status.code)),
+            headers: fields,
+            body: ResponseBody(contentLength: length) { writer in
+                for try await chunk in body { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    // MARK: problems
+
+    static let noHealthyUpstream = ProblemDetails(
+        .serviceUnavailable, title: "No healthy upstream", detail: "No upstream endpoint can take the request now; retry later.", retryAfterSeconds: 1
+    )
+    static let deadlinePassed = ProblemDetails(.gatewayTimeout, detail: "The upstream did not answer before the gateway's deadline.")
+}
+
+/// A request body stream that fails once it grows past `limit` bytes.
+struct LimitedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: RequestBody
+    let limit: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let limit: Int
+        var seen = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await self.base.next() else { return nil }
+            self.seen += chunk.readableBytes
+            if self.seen > self.limit { throw ProxyError.bodyTooLarge }
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: self.base.makeAsyncIterator(), limit: self.limit)
+    }
+}

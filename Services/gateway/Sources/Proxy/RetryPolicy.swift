@@ -1,0 +1,31 @@
+import HTTPTypes
+import Shared
+
+/// Which requests and outcomes may be retried.
+///
+/// - A request may be retried when it is idempotent: GET, HEAD, OPTIONS, PUT,
+///   DELETE, or POST with an `Idempotency-Key` (the upstream deduplicates it).
+/// - A connect failure (nothing was sent) is retried for any such request.
+/// - 502, 503 and 504 answers, resets and per-try timeouts are retried for
+///   idempotent requests.
+/// - A `Retry-After` longer than the time left makes the gateway give up and
+///   pass the answer on.
+enum RetryPolicy {
+    static func isIdempotent(_ method: HTTPRequest.Method, headers: HTTPFields) -> Bool {
+        switch method {
+        case .get, .head, .options, .put, .delete: true
+        case .post: headers[.idempotencyKey] != nil
+        default: false
+        }
+    }
+
+    static func isRetryableStatus(_ code: Int) -> Bool {
+        code == 502 || code == 503 || code == 504
+    }
+
+    /// `Retry-After` in seconds (the HTTP-date form is not used between our services).
+    static func retryAfter(_ value: String?) -> Duration? {
+        guard let value, let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
+        return .seconds(seconds)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Shared
+import Synchronization
+
+/// One upstream endpoint (`http://host:port`) and everything the gateway
+/// knows of it: active health (damped), its last health report, its circuit
+/// breaker, passive ejection and requests in flight.
+public final class Endpoint: Sendable {
+    public let url: String
+    private let state: Mutex<State>
+
+    struct State {
+        var damper: FlapDamper
+        var report: HealthReport?
+        var latencyMilliseconds: Double?
+        var checkedAt: Date?
+        var output: String? = "not checked yet"
+        var breaker: CircuitBreaker
+        var consecutiveFailures = 0
+        var ejectedAt: ContinuousClock.Instant?
+        var outstanding = 0
+    }
+
+    init(url: String, health: HealthMonitorConfiguration, breaker: CircuitBreaker.Configuration) {
+        self.url = url
+        self.state = Mutex(
+            State(damper: FlapDamper(failureThreshold: health.failureThreshold, successThreshold: health.successThreshold), breaker: CircuitBreaker(breaker))
+        )
+    }
+
+    /// A copy of the state for reports and choices.
+    public struct Snapshot: Sendable {
+        public var url: String
+        public var healthy: Bool
+        public var ejected: Bool
+        public var breaker: CircuitBreaker.State
+        public var report: HealthReport?
+        public var latencyMilliseconds: Double?
+        public var checkedAt: Date?
+        public var output: String?
+        public var outstanding: Int
+
+        /// Healthy, not ejected and its breaker not open.
+        public var available: Bool { self.healthy && !self.ejected && self.breaker != .open }
+    }
+
+    public var snapshot: Snapshot {
+        self.state.withLock { state in
+            Snapshot(
+                url: self.url, healthy: state.damper.isHealthy, ejected: state.ejectedAt != nil, breaker: state.breaker.state,
+                report: state.report, latencyMilliseconds: state.latencyMilliseconds, checkedAt: state.checkedAt,
+                output: state.output, outstanding: state.outstanding
+            )
+        }
+    }
+
+    /// Reserves a call if the breaker allows it (a half-open probe slot included).
+    func tryAcquire(now: ContinuousClock.Instant) -> Bool {
+        self.state.withLock { state in
+            guard state.breaker.tryAcquire(now: now) else { return false }
+            state.outstanding += 1
+            return true
+        }
+    }
+
+    /// What one call's outcome changed.
+    struct CallEffect: Equatable {
+        var breakerChanged: CircuitBreaker.State?
+        var ejected: Bool
+    }
+
+    /// Records a call's outcome: breaker, consecutive failures, ejection.
+    func recordCall(success: Bool, now: ContinuousClock.Instant, ejectAfter: Int) -> CallEffect {
+        self.state.withLock { state in
+            state.outstanding -= 1
+            let before = state.breaker.state
+            state.breaker.record(success: success, now: now)
+            state.consecutiveFailures = success ? 0 : state.consecutiveFailures + 1
+            var ejected = false
+            if !success, state.ejectedAt == nil, state.consecutiveFailures >= ejectAfter {
+                state.ejectedAt = now
+                ejected = true
+            }
+            return CallEffect(breakerChanged: before == state.breaker.state ? nil : state.breaker.state, ejected: ejected)
+        }
+    }
+
+    /// Records an active health check. An ejected endpoint returns once a
+    /// check passes after `ejectionDuration`. Returns `true` when it returned.
+    func recordCheck(
+        success: Bool, report: HealthReport?, latencyMilliseconds: Double?, output: String?, now: ContinuousClock.Instant, ejectionDuration: Duration
+    ) -> (healthChanged: Bool, returned: Bool) {
+        self.state.withLock { state in
+            let changed = state.damper.record(success: success)
+            state.report = report ?? state.report
+            if !success, report == nil { state.report = nil }
+            state.latencyMilliseconds = latencyMilliseconds
+            state.checkedAt = Date()
+            state.output = output
+            var returned = false
+            if success, let ejectedAt = state.ejectedAt, now >= ejectedAt + ejectionDuration {
+                state.ejectedAt = nil
+                state.consecutiveFailures = 0
+                returned = true
+            }
+            return (changed, returned)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+import Shared
+import Synchronization
+
+/// The upstream endpoints. Configured URLs with an IP address are one
+/// endpoint each; a URL with a host name stands for every address the name
+/// resolves to, resolved again every `resolveInterval` (so
+/// `docker compose up --scale data-api=3` is picked up without a restart).
+/// An endpoint that stays keeps its state across resolutions.
+public final class EndpointSet: Service, Sendable {
+    private let configured: [URL]
+    private let configuration: GatewayConfiguration
+    private let endpoints: Mutex<[Endpoint]>
+    private let rotation = Atomic<Int>(0)
+    private let logger: Logger
+
+    init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configured = configuration.upstreams
+        self.configuration = configuration
+        self.logger = logger
+        // Until the first resolution, every configured URL is one endpoint.
+        self.endpoints = Mutex(
+            configuration.upstreams.map { Endpoint(url: Self.base($0), health: configuration.upstreamHealth, breaker: configuration.breaker) }
+        )
+    }
+
+    public var all: [Endpoint] { self.endpoints.withLock { $0 } }
+
+    /// The next endpoint to try (see ``LoadBalancer``) whose breaker lets a call through.
+    func pick(excluding tried: Set<String>, now: ContinuousClock.Instant) -> (Endpoint, LoadBalancer.Mode)? {
+        let endpoints = self.all
+        let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.snapshot.available, tried: tried.contains($0.url)) }
+        let rotation = self.rotation.wrappingAdd(1, ordering: .relaxed).oldValue
+        for (index, mode) in LoadBalancer.order(candidates, rotation: rotation) where endpoints[index].tryAcquire(now: now) {
+            return (endpoints[index], mode)
+        }
+        return nil
+    }
+
+    public func run() async throws {
+        guard self.configured.contains(where: { !Self.isIPAddress($0.host ?? "") }) else { return try await gracefulShutdown() }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.resolve()
+                do { try await Task.sleep(for: self.configuration.resolveInterval) } catch { return }
+            }
+        }
+    }
+
+    /// Resolves every configured URL and replaces the endpoint list, keeping
+    /// the state of endpoints that remain.
+    func resolve() async {
+        var urls: [String] = []
+        for url in self.configured {
+            let host = url.host ?? ""
+            let port = url.port ?? 80
+            if Self.isIPAddress(host) {
+                urls.append(Self.base(url))
+                continue
+            }
+            let addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.addresses(of: host) }) ?? []
+            if addresses.isEmpty {
+                // Keep the name itself as the endpoint; its checks will tell.
+                urls.append(Self.base(url))
+                self.logger.warning("upstream name did not resolve", metadata: ["host": "\(host)"])
+            } else {
+                urls.append(contentsOf: addresses.map { "http://\($0.contains(":") ? "[\($0)]" : $0):\(port)" })
+            }
+        }
+        let unique = Array(NSOrderedSet(array: urls)) as? [String] ?? urls
+        let changed: Bool = self.endpoints.withLock { endpoints in
+            let existing = Dictionary(endpoints.map { ($0.url, $0) }, uniquingKeysWith: { first, _ in first })
+            let next = unique.map { existing[$0] ?? Endpoint(url: $0, health: self.configuration.upstreamHealth, breaker: self.configuration.breaker) }
+            defer { endpoints = next }
+            return next.map(\.url) != endpoints.map(\.url)
+        }
+        if changed { self.logger.notice("upstream endpoints changed", metadata: ["endpoints": "\(unique.joined(separator: ","))"]) }
+    }
+
+    static func base(_ url: URL) -> String {
+        "http://\(url.host ?? "127.0.0.1"):\(url.port ?? 80)"
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+
+    /// The IPv4 and IPv6 addresses of `host` (getaddrinfo, blocking), sorted.
+    static func addresses(of host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: Set<String> = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                addresses.insert(String(cString: buffer))
+            }
+            cursor = info.pointee.ai_next
+        }
+        return addresses.sorted()
+    }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Shared
+
+/// Active health checking: every `interval` (with ±10 % jitter) it fetches
+/// each endpoint's health path (`/health` by default: readiness by its status
+/// code, and the checks in its body), in parallel, each with a timeout, and
+/// records the result in the endpoint. Requests to the gateway's `/health`
+/// only read these results.
+struct UpstreamHealthPoller: Service {
+    let endpoints: EndpointSet
+    let client: HTTPClient
+    let configuration: GatewayConfiguration
+    let metrics: GatewayMetrics
+    let logger: Logger
+    /// Called after every round, e.g. to notice overall transitions.
+    let afterRound: @Sendable () -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.pollAll()
+                let interval = self.configuration.upstreamHealth.interval
+                let jitter = interval.milliseconds * Double.random(in: -0.1...0.1)
+                do { try await Task.sleep(for: interval + .milliseconds(jitter)) } catch { return }
+            }
+        }
+    }
+
+    func pollAll() async {
+        await withTaskGroup(of: Void.self) { group in
+            for endpoint in self.endpoints.all {
+                group.addTask { await self.poll(endpoint) }
+            }
+        }
+        self.afterRound()
+    }
+
+    private func poll(_ endpoint: Endpoint) async {
+        let started = ContinuousClock.now
+        var success = false
+        var report: HealthReport?
+        var output: String?
+        do {
+            let request = HTTPClientRequest(url: endpoint.url + self.configuration.upstreamHealthPath)
+            let timeout = self.configuration.upstreamHealth.timeout
+            let response = try await withTimeout(timeout, error: ProxyError.perTryTimeout) {
+                let response = try await self.client.execute(request, timeout: .nanoseconds(Int64(timeout.milliseconds * 1_000_000)))
+                let body = try await response.body.collect(upTo: 256 * 1024)
+                return (response.status.code, body)
+            }
+            report = try? JSONDecoder().decode(HealthReport.self, from: Data(buffer: response.1))
+            success = (200..<300).contains(response.0)
+            output = success ? nil : (report?.output ?? "HTTP \(response.0)")
+        } catch {
+            output = ProxyError.describe(error)
+        }
+        let latency = (ContinuousClock.now - started).milliseconds
+        let (changed, returned) = endpoint.recordCheck(
+            success: success, report: report, latencyMilliseconds: success ? (latency * 1000).rounded() / 1000 : nil, output: output,
+            now: .now, ejectionDuration: self.configuration.ejectionDuration
+        )
+        self.metrics.endpointHealth(endpoint.url, healthy: endpoint.snapshot.healthy)
+        if changed {
+            var metadata: Logger.Metadata = ["endpoint": "\(endpoint.url)", "healthy": "\(endpoint.snapshot.healthy)"]
+            if let output { metadata["cause"] = "\(output)" }
+            self.logger.warning("upstream endpoint changed health", metadata: metadata)
+        }
+        if returned { self.logger.notice("ejected endpoint returned", metadata: ["endpoint": "\(endpoint.url)"]) }
+    }
+}
