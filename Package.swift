@@ -77,6 +77,15 @@ let package = Package(
             ],
             path: "Tests/DataAPITests"
         ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "Shared", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/GatewayTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -75,9 +75,9 @@ extension HealthReport {
     }
 }
 
-/// RFC 3339 timestamps for health entries.
-enum HealthTime {
-    static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+/// RFC 3339 timestamps (UTC, milliseconds) for health entries.
+public enum HealthTime {
+    public static func string(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
     }
 }

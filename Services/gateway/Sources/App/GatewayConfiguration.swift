@@ -42,7 +42,7 @@ public struct GatewayConfiguration: Sendable {
         self.upstreams = try rawUpstreams.split(separator: ",").map { raw in
             let text = raw.trimmingCharacters(in: .whitespaces)
             guard let url = URL(string: text), url.scheme == "http", let host = url.host, !host.isEmpty, url.user == nil else {
-                throw ConfigError(setting: "UPSTREAM_URLS", problem: "must be a comma-separated list of http://host:port URLs (got \"\(text)\")")
+                throw ConfigError(setting: "UPSTREAM_URLS", problem: "must be a comma-separated list of http://host:port URLs without credentials")
             }
             return url
         }

@@ -53,7 +53,7 @@ struct GatewayHealth: Sendable {
         return HealthReport.CheckEntry(
             componentId: snapshot.url, componentType: "service", observedValue: snapshot.latencyMilliseconds,
             observedUnit: snapshot.latencyMilliseconds == nil ? nil : "ms", status: status,
-            time: snapshot.checkedAt.map { $0.formatted(.iso8601) }, output: output, critical: true, checks: snapshot.report?.checks
+            time: snapshot.checkedAt.map(HealthTime.string), output: output, critical: true, checks: snapshot.report?.checks
         )
     }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import HTTPTypes
+import Shared
+import Testing
+
+@testable import Gateway
+
+@Suite struct LoadBalancerTests {
+    typealias C = LoadBalancer.Candidate
+
+    @Test func roundRobinOverAvailableEndpoints() {
+        let all = [C(available: true, tried: false), C(available: true, tried: false), C(available: true, tried: false)]
+        #expect(LoadBalancer.order(all, rotation: 0).map(\.index) == [0, 1, 2])
+        #expect(LoadBalancer.order(all, rotation: 1).map(\.index) == [1, 2, 0])
+        #expect(LoadBalancer.order(all, rotation: 5).first?.index == 2)
+    }
+
+    @Test func unavailableAndTriedComeLast() {
+        let candidates = [C(available: false, tried: false), C(available: true, tried: true), C(available: true, tried: false)]
+        let order = LoadBalancer.order(candidates, rotation: 0)
+        #expect(order.map(\.index) == [2, 0, 1])
+        #expect(order.map(\.mode) == [.normal, .panic, .repeatTry])
+    }
+
+    @Test func panicModeWhenNothingIsAvailable() {
+        let candidates = [C(available: false, tried: false), C(available: false, tried: false)]
+        #expect(LoadBalancer.order(candidates, rotation: 0).allSatisfy { $0.mode == .panic })
+        #expect(LoadBalancer.order([], rotation: 3).isEmpty)
+    }
+}
+
+@Suite struct ProxyHeadersTests {
+    @Test func removesHopByHopAndConnectionListedFields() {
+        var fields = HTTPFields()
+        fields[.connection] = "keep-alive, X-Secret-Hop"
+        fields[HTTPField.Name("Keep-Alive")!] = "timeout=5"
+        fields[.transferEncoding] = "chunked"
+        fields[HTTPField.Name("X-Secret-Hop")!] = "1"
+        fields[.accept] = "application/json"
+        fields[.requestID] = "rid"
+        let result = ProxyHeaders.endToEnd(fields)
+        #expect(result.map(\.name.canonicalName).sorted() == ["accept", "x-request-id"])
+    }
+
+    @Test func addsForwardingFieldsAndKeepsAValidTraceparent() {
+        var fields = HTTPFields()
+        fields[.xForwardedFor] = "10.0.0.1"
+        let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        fields[ProxyHeaders.traceparent] = trace
+        let result = ProxyHeaders.upstreamRequest(fields, authority: "example.test", clientAddress: "192.0.2.7", newTraceparent: { "new" })
+        #expect(result[.xForwardedFor] == "10.0.0.1, 192.0.2.7")
+        #expect(result[.xForwardedProto] == "http")
+        #expect(result[.xForwardedHost] == "example.test")
+        #expect(result[ProxyHeaders.traceparent] == trace)
+    }
+
+    @Test func startsATraceWhenTheIncomingOneIsInvalid() {
+        for bad in [nil, "garbage", "00-00000000000000000000000000000000-b7ad6b7169203331-01", "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"] {
+            var fields = HTTPFields()
+            if let bad { fields[ProxyHeaders.traceparent] = bad }
+            let result = ProxyHeaders.upstreamRequest(fields, authority: nil, clientAddress: nil, newTraceparent: ProxyHeaders.newTraceparent)
+            #expect(ProxyHeaders.isValidTraceparent(result[ProxyHeaders.traceparent]), "\(bad ?? "nil")")
+            #expect(result[ProxyHeaders.traceparent] != bad)
+        }
+    }
+}
+
+@Suite struct RetryPolicyTests {
+    @Test func idempotentMethodsAndKeyedPosts() {
+        #expect(RetryPolicy.isIdempotent(.get, headers: [:]))
+        #expect(RetryPolicy.isIdempotent(.put, headers: [:]))
+        #expect(RetryPolicy.isIdempotent(.delete, headers: [:]))
+        #expect(!RetryPolicy.isIdempotent(.post, headers: [:]))
+        #expect(RetryPolicy.isIdempotent(.post, headers: [.idempotencyKey: "k"]))
+        #expect(!RetryPolicy.isIdempotent(.patch, headers: [:]))
+    }
+
+    @Test func retryableStatusesAndRetryAfter() {
+        #expect([502, 503, 504].allSatisfy(RetryPolicy.isRetryableStatus))
+        #expect(![200, 400, 500, 501].contains(where: RetryPolicy.isRetryableStatus))
+        #expect(RetryPolicy.retryAfter("2") == .seconds(2))
+        #expect(RetryPolicy.retryAfter("soon") == nil)
+        #expect(RetryPolicy.retryAfter(nil) == nil)
+    }
+}
+
+@Suite struct GatewayHealthAggregationTests {
+    func endpoint(healthy: Bool = true, ejected: Bool = false, breaker: CircuitBreaker.State = .closed, reported: HealthStatus? = .pass) -> Endpoint.Snapshot {
+        Endpoint.Snapshot(
+            url: "http://e", healthy: healthy, ejected: ejected, breaker: breaker,
+            report: reported.map { HealthReport(status: $0) }, latencyMilliseconds: 1, checkedAt: nil, output: nil, outstanding: 0
+        )
+    }
+
+    @Test func worstStatusWinsWithTheRules() {
+        #expect(GatewayHealth.status([self.endpoint(), self.endpoint()], own: .pass) == .pass)
+        #expect(GatewayHealth.status([self.endpoint(), self.endpoint(healthy: false)], own: .pass) == .warn, "one out")
+        #expect(GatewayHealth.status([self.endpoint(), self.endpoint(ejected: true)], own: .pass) == .warn, "one ejected")
+        #expect(GatewayHealth.status([self.endpoint(), self.endpoint(breaker: .open)], own: .pass) == .warn, "a breaker open")
+        #expect(GatewayHealth.status([self.endpoint(reported: .warn)], own: .pass) == .warn, "an upstream warns")
+        #expect(GatewayHealth.status([self.endpoint(healthy: false), self.endpoint(ejected: true)], own: .pass) == .fail, "none healthy")
+        #expect(GatewayHealth.status([], own: .pass) == .fail)
+        #expect(GatewayHealth.status([self.endpoint()], own: .warn) == .warn)
+    }
+}
+
+@Suite struct GatewayConfigurationTests {
+    @Test func defaults() throws {
+        let configuration = try GatewayConfiguration(ConfigReader(environment: [:]))
+        #expect(configuration.http.port == 8080)
+        #expect(configuration.upstreams.map(\.absoluteString) == ["http://127.0.0.1:8081", "http://127.0.0.1:8082"])
+        #expect(configuration.readyRequiresUpstream == false)
+    }
+
+    @Test(arguments: [
+        ("UPSTREAM_URLS", "ftp://x"), ("UPSTREAM_URLS", "http://user:pw@h:1"), ("RETRY_MAX_ATTEMPTS", "0"),
+        ("BREAKER_FAILURE_RATE", "2"), ("HEALTH_WEBHOOK_URL", "nope"), ("RETRY_BACKOFF_CAP_MS", "1"),
+    ])
+    func rejectsBadSettings(key: String, value: String) {
+        do {
+            _ = try GatewayConfiguration(ConfigReader(environment: [key: value]))
+            Issue.record("accepted \(key)=\(value)")
+        } catch let error as ConfigError {
+            #expect(error.setting == key)
+            #expect(!error.description.contains("pw@"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}
