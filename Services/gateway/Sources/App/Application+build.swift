@@ -41,7 +41,11 @@ struct GatewayParts {
         let webhook = HealthWebhook(url: configuration.webhookURL, client: client, logger: logger)
         let poller = UpstreamHealthPoller(
             endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger,
-            afterRound: { webhook.observe(health.report().status) }
+            // The gateway is started once it knows its upstreams' state.
+            afterRound: {
+                lifecycle.markStarted()
+                webhook.observe(health.report().status)
+            }
         )
         let proxy = Proxy(endpoints: endpoints, client: client, configuration: configuration, metrics: metrics)
 
@@ -67,7 +71,6 @@ struct GatewayParts {
             router: router,
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
             services: [HTTPClientService(client: client), endpoints, monitor, poller],
-            onServerRunning: { _ in lifecycle.markStarted() },
             logger: logger
         )
     }

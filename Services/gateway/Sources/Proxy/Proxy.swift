@@ -65,10 +65,11 @@ struct Proxy: Sendable {
                 self.record(endpoint, success: code < 500, outcome: String(code))
                 let retryAfter = RetryPolicy.retryAfter(response.headers.first(name: "Retry-After"))
                 if RetryPolicy.isRetryableStatus(code), idempotent, canResend, attempt < self.configuration.maxAttempts,
-                    let delay = self.retryDelay(&backoff, retryAfter: retryAfter, deadline: deadline)
+                    let delay = self.retryDelay(&backoff, retryAfter: retryAfter, deadline: deadline), self.budgetAllowsRetry()
                 {
+                    // Read and drop this answer's body, then try again.
                     _ = try? await response.body.collect(upTo: 1 << 20)
-                    guard try await self.mayRetry(after: delay) else { return self.response(response) }
+                    try await self.wait(delay)
                     continue
                 }
                 return self.response(response)
@@ -78,9 +79,9 @@ struct Proxy: Sendable {
                 self.record(endpoint, success: false, outcome: failure.rawValue)
                 let retryable = canResend && (failure == .connect || idempotent)
                 guard retryable, attempt < self.configuration.maxAttempts,
-                    let delay = self.retryDelay(&backoff, retryAfter: nil, deadline: deadline),
-                    try await self.mayRetry(after: delay)
+                    let delay = self.retryDelay(&backoff, retryAfter: nil, deadline: deadline), self.budgetAllowsRetry()
                 else { break }
+                try await self.wait(delay)
             }
         }
         switch lastFailure {
@@ -98,8 +99,8 @@ struct Proxy: Sendable {
         return ContinuousClock.now + delay < deadline ? delay : nil
     }
 
-    /// Checks the retry budget, counts the retry, and waits `delay`.
-    private func mayRetry(after delay: Duration) async throws -> Bool {
+    /// Whether the retry budget lets one more retry start; counts the outcome.
+    private func budgetAllowsRetry() -> Bool {
         let active = self.counters.activeRequests.load(ordering: .relaxed)
         let retries = self.counters.activeRetries.load(ordering: .relaxed)
         guard self.configuration.retryBudget.allowsRetry(activeRequests: active, activeRetries: retries) else {
@@ -107,8 +108,11 @@ struct Proxy: Sendable {
             return false
         }
         self.metrics.retry()
-        try await Task.sleep(for: delay)
         return true
+    }
+
+    private func wait(_ delay: Duration) async throws {
+        if delay > .zero { try await Task.sleep(for: delay) }
     }
 
     private func record(_ endpoint: Endpoint, success: Bool, outcome: String) {

@@ -1,0 +1,211 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Shared
+import TestSupport
+import Testing
+
+@testable import Gateway
+
+/// The production gateway app (``buildApplication``) in front of real HTTP
+/// upstreams started in the test.
+@Suite struct GatewayProxyTests {
+    func withGateway(
+        _ upstreams: [TestUpstream], _ extra: [String: String] = [:], waitForHealthy: Bool = true,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let environment = [
+            "UPSTREAM_URLS": upstreams.map(\.url).joined(separator: ","),
+            "UPSTREAM_HEALTH_INTERVAL_MS": "50",
+            "PER_TRY_TIMEOUT_MS": "300",
+            "REQUEST_DEADLINE_MS": "3000",
+            "RETRY_BACKOFF_BASE_MS": "1",
+            "RETRY_BACKOFF_CAP_MS": "5",
+        ].merging(extra) { $1 }
+        let configuration = try GatewayConfiguration(ConfigReader(environment: environment))
+        var logger = Logger(label: "gateway-test")
+        logger.logLevel = .error
+        try await buildApplication(configuration, logger: logger).test(.router) { client in
+            if waitForHealthy {
+                try await waitUntil("gateway sees healthy upstreams") {
+                    try await client.execute(uri: "/health", method: .get) { try Self.report($0).status == .pass }
+                }
+            }
+            try await body(client)
+        }
+    }
+
+    static func report(_ response: TestResponse) throws -> HealthReport {
+        try JSONDecoder().decode(HealthReport.self, from: Data(buffer: response.body))
+    }
+
+    func get(_ client: any TestClientProtocol, _ uri: String = "/api/items/1", headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
+    }
+
+    @Test func forwardsAndPassesHeadersThrough() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream]) { client in
+            let response = try await client.execute(
+                uri: "/api/items?limit=2", method: .post,
+                headers: [.contentType: "application/json", .requestID: "rid-1", .connection: "close, X-Hop", HTTPField.Name("X-Hop")!: "x"],
+                body: ByteBuffer(string: #"{"name":"x"}"#)
+            ) { $0 }
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).hasSuffix(#"body={"name":"x"}"#))
+            #expect(response.headers[.requestID] == "rid-1")
+            let seen = upstream.lastHeaders
+            #expect(seen["x-request-id"] == "rid-1")
+            #expect(seen["x-hop"] == nil)
+            #expect(seen["x-forwarded-proto"] == "http")
+            #expect(ProxyHeaders.isValidTraceparent(seen["traceparent"]))
+        }
+    }
+
+    @Test func retriesLandOnTheHealthyEndpoint() async throws {
+        let failing = try await TestUpstream()
+        let healthy = try await TestUpstream()
+        failing.set(.status(503))
+        try await self.withGateway([failing, healthy]) { client in
+            for _ in 0..<6 {
+                let response = try await self.get(client)
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("ok from \(healthy.port)"))
+            }
+            #expect(failing.hits >= 1)
+        }
+    }
+
+    @Test func aPostWithoutIdempotencyKeyIsNotRetried() async throws {
+        let failing = try await TestUpstream()
+        let healthy = try await TestUpstream()
+        failing.set(.status(503))
+        healthy.set(.status(503))
+        try await self.withGateway([failing, healthy]) { client in
+            let response = try await client.execute(uri: "/api/items", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}")) { $0 }
+            #expect(response.status == .serviceUnavailable)
+            #expect(failing.hits + healthy.hits == 1)
+            let keyed = try await client.execute(
+                uri: "/api/items", method: .post, headers: [.contentType: "application/json", .idempotencyKey: "k1"], body: ByteBuffer(string: "{}")
+            ) { $0 }
+            #expect(keyed.status == .serviceUnavailable)
+            #expect(failing.hits + healthy.hits == 1 + 3, "a keyed POST is retried up to the attempt limit")
+        }
+    }
+
+    @Test func aHangingUpstreamCostsOnePerTryTimeoutNotTheDeadline() async throws {
+        let hanging = try await TestUpstream()
+        let healthy = try await TestUpstream()
+        try await self.withGateway([hanging, healthy], ["PER_TRY_TIMEOUT_MS": "200", "REQUEST_DEADLINE_MS": "60000"]) { client in
+            hanging.set(.hang)
+            for _ in 0..<4 {
+                let response = try await self.get(client)
+                #expect(response.status == .ok)
+            }
+            // Each request hit the hanging endpoint at most once before moving on.
+            #expect(hanging.hits <= 4)
+            #expect(healthy.hits >= 4)
+        }
+    }
+
+    @Test func theDeadlineGives504AndNeverHangs() async throws {
+        let slow = try await TestUpstream()
+        try await self.withGateway([slow], ["PER_TRY_TIMEOUT_MS": "5000", "REQUEST_DEADLINE_MS": "150"]) { client in
+            slow.set(.hang)
+            let response = try await self.get(client)
+            #expect(response.status == .gatewayTimeout)
+            #expect(response.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test func theBreakerOpensThenHalfOpensAndCloses() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream], ["BREAKER_CONSECUTIVE_FAILURES": "3", "BREAKER_OPEN_MS": "300", "EJECT_CONSECUTIVE_FAILURES": "1000"]) { client in
+            upstream.set(.status(500))
+            for _ in 0..<3 { #expect(try await self.get(client).status == .internalServerError) }
+            let refused = try await self.get(client)
+            #expect(refused.status == .serviceUnavailable, "the open breaker refuses without calling")
+            #expect(refused.headers[.retryAfter] != nil)
+            #expect(upstream.hits == 3)
+            let health = try await self.get(client, "/health")
+            #expect(String(buffer: health.body).contains(#""output":"open""#))
+            upstream.set(.ok)
+            try await Task.sleep(for: .milliseconds(350))
+            #expect(try await self.get(client).status == .ok, "a half-open probe")
+            #expect(try await self.get(client).status == .ok, "the second probe closes it")
+            try await waitUntil("breaker closed in /health") {
+                try await String(buffer: self.get(client, "/health").body).contains(#""output":"closed""#)
+            }
+        }
+    }
+
+    @Test func theRetryBudgetStopsARetryStorm() async throws {
+        let a = try await TestUpstream()
+        let b = try await TestUpstream()
+        a.set(.status(503))
+        b.set(.status(503))
+        try await self.withGateway([a, b], ["RETRY_BUDGET_PERCENT": "0", "RETRY_BUDGET_MIN_CONCURRENCY": "0"]) { client in
+            for _ in 0..<10 { #expect(try await self.get(client).status == .serviceUnavailable) }
+            #expect(a.hits + b.hits == 10, "no retry at all with an empty budget")
+            let text = try await String(buffer: self.get(client, "/metrics").body)
+            #expect(text.contains("gateway_retry_budget_exhausted_total 10"))
+        }
+    }
+
+    @Test func anEjectedEndpointReturnsAfterItHeals() async throws {
+        let flaky = try await TestUpstream()
+        let steady = try await TestUpstream()
+        try await self.withGateway([flaky, steady], ["EJECT_CONSECUTIVE_FAILURES": "2", "EJECT_DURATION_MS": "200", "BREAKER_CONSECUTIVE_FAILURES": "1000"]) {
+            client in
+            flaky.set(.status(502))
+            for _ in 0..<6 { #expect(try await self.get(client).status == .ok) }
+            try await waitUntil("ejected in /health") {
+                try await String(buffer: self.get(client, "/health").body).contains("ejected")
+            }
+            let hitsWhileEjected = flaky.hits
+            for _ in 0..<6 { _ = try await self.get(client) }
+            #expect(flaky.hits == hitsWhileEjected, "no traffic to an ejected endpoint")
+            flaky.set(.ok)
+            try await waitUntil("back in rotation") {
+                _ = try await self.get(client)
+                return flaky.hits > hitsWhileEjected
+            }
+        }
+    }
+
+    @Test func nothingHealthyGivesAFast503WithRetryAfter() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream], ["EJECT_CONSECUTIVE_FAILURES": "1000"]) { client in
+            upstream.setReady(false)
+            try await waitUntil("gateway health fail") { try await Self.report(self.get(client, "/health")).status == .fail }
+            let health = try await self.get(client, "/health")
+            #expect(String(buffer: health.body).contains("connection refused"), "the upstream's failing check is inside its entry")
+            #expect(try await self.get(client, "/health/ready").status == .ok, "readiness is the gateway's own by default")
+        }
+        let port = try freePort()
+        try await self.withGateway([], ["UPSTREAM_URLS": "http://127.0.0.1:\(port)"], waitForHealthy: false) { client in
+            let response = try await self.get(client)
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] == "1")
+            #expect(response.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test func badInputAtTheGateway() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream], ["MAX_BODY_BYTES": "100"]) { client in
+            let big = try await client.execute(
+                uri: "/api/items", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: String(repeating: "x", count: 500))
+            ) { $0 }
+            #expect(big.status == .contentTooLarge)
+            #expect(big.headers[.contentType] == "application/problem+json")
+            let unknown = try await self.get(client, "/nope")
+            #expect(unknown.status == .notFound)
+            #expect(unknown.headers[.contentType] == "application/problem+json")
+            #expect(upstream.hits == 0)
+        }
+    }
+}
