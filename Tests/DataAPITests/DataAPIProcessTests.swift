@@ -11,8 +11,8 @@ import Testing
 @Suite(.serialized) struct DataAPIProcessTests {
     let servers: Servers
 
-    init() throws {
-        self.servers = try Servers()
+    init() async throws {
+        self.servers = try await Servers()
     }
 
     static var binary: String {

@@ -13,8 +13,8 @@ import Testing
 @Suite(.serialized) struct DataAPIRouterTests {
     let servers: Servers
 
-    init() throws {
-        self.servers = try Servers()
+    init() async throws {
+        self.servers = try await Servers()
     }
 
     @Test func originalEndpoint() async throws {

@@ -9,8 +9,8 @@ import Testing
 @Suite(.serialized) struct PoolIntegrationTests {
     let servers: Servers
 
-    init() throws {
-        self.servers = try Servers()
+    init() async throws {
+        self.servers = try await Servers()
     }
 
     func postgresSettings(poolSize: Int = 4, statementTimeout: Duration = .seconds(5), acquireTimeout: Duration = .seconds(2)) -> PostgresSettings {

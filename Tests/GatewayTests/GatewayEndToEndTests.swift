@@ -13,9 +13,9 @@ import Testing
     let postgres: PostgresTestServer
     let redis: RedisTestServer
 
-    init() throws {
-        self.postgres = try PostgresTestServer()
-        self.redis = try RedisTestServer()
+    init() async throws {
+        self.postgres = try await offloaded { try PostgresTestServer() }
+        self.redis = try await offloaded { try RedisTestServer() }
     }
 
     static func binary(_ variable: String) throws -> String {

@@ -100,7 +100,7 @@ import Testing
     @Test func aHangingUpstreamCostsOnePerTryTimeoutNotTheDeadline() async throws {
         let hanging = try await TestUpstream()
         let healthy = try await TestUpstream()
-        try await self.withGateway([hanging, healthy], ["PER_TRY_TIMEOUT_MS": "500", "REQUEST_DEADLINE_MS": "60000"]) { client in
+        try await self.withGateway([hanging, healthy], ["PER_TRY_TIMEOUT_MS": "1000", "REQUEST_DEADLINE_MS": "60000"]) { client in
             hanging.set(.hang)
             for _ in 0..<4 {
                 let response = try await self.get(client)

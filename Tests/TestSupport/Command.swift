@@ -92,3 +92,12 @@ public func waitUntil(timeout: Duration = .seconds(20), _ what: String, _ condit
     }
     throw TestServerError("timed out waiting for \(what)")
 }
+
+/// Runs blocking work (a child process, `waitpid`) on a Dispatch thread, so
+/// it never holds one of Swift concurrency's few cooperative threads, which
+/// the servers under test need.
+public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
