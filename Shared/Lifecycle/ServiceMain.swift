@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// The body of a service's `@main`: turns a configuration error into one line
 /// on stderr and exit code 2, and any other start-up failure into exit code 1.
@@ -15,5 +16,33 @@ public enum ServiceMain {
             FileHandle.standardError.write(Data("fatal: \(error.safeDescription)\n".utf8))
             exit(1)
         }
+    }
+}
+
+extension ServiceMain {
+    /// Bootstraps swift-log at `level` and returns the service's logger.
+    public static func logger(_ label: String, level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrapService(level: level)
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
+    /// Runs `application` until SIGTERM or SIGINT. A ``DrainService`` placed
+    /// after it hears the signal first: readiness turns 503 at once, then after
+    /// `drainDelay` the application shuts down (in-flight requests finish).
+    public static func serve(
+        _ application: some Service, name: String, lifecycle: LifecycleState, drainDelay: Duration, logger: Logger, metadata: Logger.Metadata
+    ) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [application, DrainService(lifecycle: lifecycle, delay: drainDelay, logger: logger)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.notice("\(name) starting", metadata: metadata)
+        try await group.run()
+        logger.notice("\(name) stopped")
     }
 }

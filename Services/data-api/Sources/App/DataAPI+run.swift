@@ -1,6 +1,4 @@
-import Hummingbird
 import Logging
-import ServiceLifecycle
 import Shared
 
 /// The `data-api` command.
@@ -10,20 +8,12 @@ public enum DataAPI {
     public static func main() async {
         await ServiceMain.run {
             let configuration = try DataAPIConfiguration()
-            LoggingSystem.bootstrapService(level: configuration.logLevel)
-            var logger = Logger(label: "data-api")
-            logger.logLevel = configuration.logLevel
+            let logger = ServiceMain.logger("data-api", level: configuration.logLevel)
             let parts = DataAPIParts(configuration, logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [parts.application, DrainService(lifecycle: parts.lifecycle, delay: configuration.drainDelay, logger: logger)],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger
-                )
+            try await ServiceMain.serve(
+                parts.application, name: "data-api", lifecycle: parts.lifecycle, drainDelay: configuration.drainDelay, logger: logger,
+                metadata: ["host": "\(configuration.http.host)", "port": "\(configuration.http.port)"]
             )
-            logger.notice("data-api starting", metadata: ["host": "\(configuration.http.host)", "port": "\(configuration.http.port)"])
-            try await group.run()
-            logger.notice("data-api stopped")
         }
     }
 }

@@ -1,6 +1,4 @@
-import Hummingbird
 import Logging
-import ServiceLifecycle
 import Shared
 
 /// The `gateway` command.
@@ -10,23 +8,12 @@ public enum Gateway {
     public static func main() async {
         await ServiceMain.run {
             let configuration = try GatewayConfiguration()
-            LoggingSystem.bootstrapService(level: configuration.logLevel)
-            var logger = Logger(label: "gateway")
-            logger.logLevel = configuration.logLevel
+            let logger = ServiceMain.logger("gateway", level: configuration.logLevel)
             let parts = GatewayParts(configuration, logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [parts.application, DrainService(lifecycle: parts.lifecycle, delay: configuration.drainDelay, logger: logger)],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger
-                )
-            )
-            logger.notice(
-                "gateway starting",
+            try await ServiceMain.serve(
+                parts.application, name: "gateway", lifecycle: parts.lifecycle, drainDelay: configuration.drainDelay, logger: logger,
                 metadata: ["host": "\(configuration.http.host)", "port": "\(configuration.http.port)", "upstreams": "\(configuration.upstreams.count)"]
             )
-            try await group.run()
-            logger.notice("gateway stopped")
         }
     }
 }
