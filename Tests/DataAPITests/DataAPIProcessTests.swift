@@ -115,8 +115,11 @@ import Testing
         #expect(write.status == 503)
         #expect(write.headers.first(name: "Retry-After") != nil)
         healthBodies.append(write.body)
+        #expect(try Self.probe(["healthcheck", "--ready"], port: running.port) == 1, "the container probe sees not ready")
+        #expect(try Self.probe(["healthcheck", "--live"], port: running.port) == 0, "but still live")
         try self.servers.postgres.start()
         try await waitUntil("ready again") { try await self.request(running, .GET, "/health/ready").status == 200 }
+        #expect(try Self.probe(["healthcheck"], port: running.port) == 0, "ready is the default probe")
         #expect(try await self.request(running, .POST, "/api/items", body: #"{"name":"after restart"}"#).status == 201)
         healthBodies.append(try await self.request(running, .GET, "/metrics").body)
 
@@ -148,6 +151,17 @@ import Testing
         let running = try Running(environment: environment)
         try await waitUntil("ready with file secrets") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
         #expect(running.terminate() == 0)
+    }
+
+    /// Runs `data-api ARGS` (the container probe mode) against `port`; returns its exit code.
+    static func probe(_ arguments: [String], port: Int) throws -> Int32 {
+        waitForExit(try spawnProcess([try Self.binary] + arguments, environment: ["HTTP_PORT": String(port)]))
+    }
+
+    @Test func probeModeAnswersByExitCode() throws {
+        #expect(try Self.probe(["healthcheck", "--ready"], port: try freePort()) == 1, "nothing listening")
+        #expect(try Self.probe(["healthcheck", "--sideways"], port: 1) == 2)
+        #expect(try Self.probe(["serve"], port: 1) == 2)
     }
 
     @Test func badConfigurationExitsWithOneLineNamingTheSetting() throws {

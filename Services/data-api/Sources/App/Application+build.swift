@@ -15,7 +15,7 @@ public func buildApplication(_ configuration: DataAPIConfiguration, logger: Logg
 
 /// data-api's pieces, built once and wired together.
 struct DataAPIParts {
-    let lifecycle: LifecycleState
+    let health: HealthEndpoints
     let monitor: HealthMonitor
     let application: Application<RouterResponder<BasicRequestContext>>
 
@@ -56,7 +56,8 @@ struct DataAPIParts {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
         router.add(middleware: ProblemMiddleware())
-        HealthEndpoints(monitor: monitor, lifecycle: lifecycle, telemetry: telemetry).register(on: router)
+        let health = HealthEndpoints(monitor: monitor, lifecycle: lifecycle, telemetry: telemetry)
+        health.register(on: router)
         let api = router.group("api").add(middleware: ChaosMiddleware(settings: chaos))
         api.get("data") { _, _ in
             ItemsController<BasicRequestContext>.raw(#"{"message":"Hello from the microservice!"}"#, status: .ok, headers: [:])
@@ -66,7 +67,7 @@ struct DataAPIParts {
             AdminRoutes(token: token, chaos: chaos).register(on: router)
         }
 
-        self.lifecycle = lifecycle
+        self.health = health
         self.monitor = monitor
         self.application = Application(
             router: router,

@@ -16,6 +16,8 @@ public struct DataAPIConfiguration: Sendable {
     var memoryWarnPercent: Double
     /// How long readiness reports `draining` before the server stops accepting.
     public var drainDelay: Duration
+    /// `WATCHDOG_TIMEOUT_MS`: exit when liveness has failed this long (0: off).
+    public var watchdogTimeout: Duration
 
     /// Reads and validates the environment; throws ``ConfigError`` naming the first bad setting.
     public init(_ reader: ConfigReader = ConfigReader()) throws {
@@ -34,6 +36,7 @@ public struct DataAPIConfiguration: Sendable {
         self.diskWarnPercent = try reader.double("DISK_WARN_PERCENT", default: 90, range: 1...100)
         self.memoryWarnPercent = try reader.double("MEMORY_WARN_PERCENT", default: 90, range: 1...100)
         self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
+        self.watchdogTimeout = try Watchdog.timeout(reader)
         if let token = self.adminToken, token.count < 16 {
             throw ConfigError(setting: "ADMIN_TOKEN", problem: "must be at least 16 characters")
         }

@@ -14,7 +14,7 @@ public func buildApplication(_ configuration: GatewayConfiguration, logger: Logg
 /// the reverse): HTTP client, endpoint set (DNS), own health monitor,
 /// upstream poller, then the HTTP server.
 struct GatewayParts {
-    let lifecycle: LifecycleState
+    let health: HealthEndpoints
     let endpoints: EndpointSet
     let application: Application<RouterResponder<GatewayRequestContext>>
 
@@ -53,19 +53,20 @@ struct GatewayParts {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
         router.add(middleware: ProblemMiddleware())
-        HealthEndpoints(
+        let healthEndpoints = HealthEndpoints(
             monitor: monitor, lifecycle: lifecycle, telemetry: telemetry,
             aggregateReport: { health.report() },
             readinessGate: {
                 guard configuration.readyRequiresUpstream else { return nil }
                 return endpoints.all.contains { $0.snapshot.available } ? nil : "no healthy upstream"
             }
-        ).register(on: router)
+        )
+        healthEndpoints.register(on: router)
         for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .options] {
             router.on("/api/**", method: method) { request, context in try await proxy.forward(request, context: context) }
         }
 
-        self.lifecycle = lifecycle
+        self.health = healthEndpoints
         self.endpoints = endpoints
         self.application = Application(
             router: router,

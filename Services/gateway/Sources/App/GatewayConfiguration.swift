@@ -34,6 +34,8 @@ public struct GatewayConfiguration: Sendable {
     public var readyRequiresUpstream: Bool
     public var webhookURL: URL?
     public var drainDelay: Duration
+    /// `WATCHDOG_TIMEOUT_MS`: exit when liveness has failed this long (0: off).
+    public var watchdogTimeout: Duration
 
     public init(_ reader: ConfigReader = ConfigReader()) throws {
         self.http = try HTTPServerSettings(reader, defaultPort: 8080)
@@ -88,5 +90,6 @@ public struct GatewayConfiguration: Sendable {
             self.webhookURL = url
         }
         self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
+        self.watchdogTimeout = try Watchdog.timeout(reader)
     }
 }
