@@ -63,6 +63,15 @@ import Testing
             #expect(result[ProxyHeaders.traceparent] != bad)
         }
     }
+
+    @Test func newTracesAreValidAndDistinct() {
+        let traces = (0..<1000).map { _ in ProxyHeaders.newTraceparent() }
+        #expect(traces.allSatisfy(ProxyHeaders.isValidTraceparent))
+        #expect(traces.allSatisfy { $0.utf8.count == 55 && $0.hasPrefix("00-") && $0.hasSuffix("-01") })
+        #expect(Set(traces).count == traces.count)
+        #expect(!ProxyHeaders.isValidTraceparent("00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01"))
+        #expect(!ProxyHeaders.isValidTraceparent("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"))
+    }
 }
 
 @Suite struct RetryPolicyTests {
