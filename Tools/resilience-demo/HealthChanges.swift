@@ -9,15 +9,13 @@ enum HealthChanges {
             events.append((Self.kind(old.gateway, new.gateway), "gateway /health: \(old.gateway ?? "no answer") -> \(new.gateway ?? "no answer")\(suffix)"))
         }
         for (id, upstream) in new.upstreams.sorted(by: { $0.key < $1.key }) {
-            let before = old.upstreams[id]
-            if before?.ejected != true, upstream.ejected {
+            guard let before = old.upstreams[id], before != upstream else { continue }
+            if !before.ejected, upstream.ejected {
                 events.append((.endpointEjected, "endpoint \(HealthView.label(id)) ejected (consecutive errors)"))
-            } else if before?.ejected == true, !upstream.ejected {
+            } else if before.ejected, upstream.status != "fail" {
                 events.append((.endpointReturned, "endpoint \(HealthView.label(id)) back from ejection"))
             }
-            if let before, before.status != upstream.status || before.failingChecks != upstream.failingChecks, !upstream.ejected || !before.ejected {
-                events.append((Self.kind(before.status, upstream.status), "upstream \(HealthView.label(id)): \(before.status) -> \(Self.describe(upstream))"))
-            }
+            events.append((Self.kind(before.status, upstream.status), "upstream \(HealthView.label(id)): \(before.status) -> \(Self.describe(upstream))"))
         }
         for (id, breaker) in new.breakers.sorted(by: { $0.key < $1.key }) where old.breakers[id] != breaker {
             let kind: Timeline.Kind = breaker == "open" ? .breakerOpened : breaker == "closed" ? .breakerClosed : .note

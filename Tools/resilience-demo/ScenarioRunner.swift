@@ -75,7 +75,11 @@ struct ScenarioRunner: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         if let since = sampler.recoveredSince {
-            timeline.record(.note, "back to the baseline (health, breakers, ejections)", at: since)
+            if timeline.offset(since) >= removedAt {
+                timeline.record(.note, "back to the baseline (health, breakers, ejections)", at: since)
+            } else {
+                timeline.record(.note, "health, breakers and ejections never left the baseline")
+            }
         }
         try await Task.sleep(for: .seconds(1))
     }
