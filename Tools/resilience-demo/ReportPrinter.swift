@@ -14,7 +14,8 @@ enum ReportPrinter {
             "latency        p50 \(result.latency.p50Ms) ms, p99 \(result.latency.p99Ms) ms, max \(result.latency.maxMs) ms (deadline \(result.settings.requestDeadlineMs) ms)",
             "time to detect \(detect)\(budget)\(result.detectedBy.map { ": \($0)" } ?? "")",
             "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(Expectations.recoveryBudgetMs) ms)",
-            "client errors  \(result.clientErrorRatePercent) % of requests, reads \(result.readErrorRatePercent) %",
+            "client errors  \(result.clientErrorRatePercent) % of requests, reads \(result.readErrorRatePercent) %"
+                + (result.gatewayRetries.map { "; gateway retries: \($0)" } ?? ""),
             "writes lost    \(result.writesLost.map(String.init) ?? "unknown") of \(requests.writesAcknowledged) acknowledged (looked up in PostgreSQL)",
         ]
         lines.append("result         " + (result.passed ? "PASS" : "FAIL"))

@@ -36,6 +36,8 @@ struct ScenarioResult: Codable, Sendable {
     var clientErrorRatePercent: Double
     var readErrorRatePercent: Double
     var writesLost: Int?
+    /// Retries the gateway made during the run (from its /metrics).
+    var gatewayRetries: Int?
     var timeline: [Timeline.Event]
     var failures: [String] = []
     var passed = true

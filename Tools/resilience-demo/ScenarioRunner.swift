@@ -13,6 +13,7 @@ struct ScenarioRunner: Sendable {
         try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).waitUntilSettled()
         let seeds = try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).seedItems(count: 10, label: scenario.name)
 
+        let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
         let timeline = Timeline()
         let recorder = LoadRecorder()
         let stop = FirstFlag()
@@ -27,12 +28,16 @@ struct ScenarioRunner: Sendable {
         var removedAt: Int?
         var phaseError: (any Error)?
         let injectedAt: Int
+        let injectionStartedAt: Int
         do {
             try await Task.sleep(for: .seconds(self.options.baselineSeconds))
             let baseline = sampler.captureBaseline()
             timeline.record(.note, "baseline: gateway \(baseline?.gateway ?? "no answer")\(baseline?.serviceReady.map { ", affected replica ready \($0)" } ?? "")")
-            injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
+            // Stamped once the hook returns, i.e. once the fault is in place
+            // (the hook itself takes a few hundred ms to start).
+            injectionStartedAt = timeline.record(.note, "injecting the fault")
             try await self.options.hook.run("inject", scenario.name)
+            injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
         } catch {
             _ = stop.set()
             _ = await (sampling, loading)
@@ -56,8 +61,13 @@ struct ScenarioRunner: Sendable {
         _ = await (sampling, loading)
         if let phaseError { throw phaseError }
 
-        var result = self.summarize(scenario, timeline: timeline, recorder: recorder, injectedAt: injectedAt, removedAt: removedAt, sampler: sampler)
+        var result = self.summarize(
+            scenario, timeline: timeline, recorder: recorder, injection: (injectionStartedAt, injectedAt), removedAt: removedAt, sampler: sampler
+        )
         result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites)
+        if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL) {
+            result.gatewayRetries = after - before
+        }
         result.failures = Expectations.failures(result, scenario: scenario)
         result.passed = result.failures.isEmpty
         return result
@@ -85,11 +95,14 @@ struct ScenarioRunner: Sendable {
     }
 
     private func summarize(
-        _ scenario: Scenario, timeline: Timeline, recorder: LoadRecorder, injectedAt: Int, removedAt: Int?, sampler: HealthSampler
+        _ scenario: Scenario, timeline: Timeline, recorder: LoadRecorder, injection: (startedAt: Int, inPlaceAt: Int), removedAt: Int?,
+        sampler: HealthSampler
     ) -> ScenarioResult {
+        let injectedAt = injection.inPlaceAt
         let samples = recorder.samples
         let requests = ScenarioResult.Requests(samples, acknowledged: recorder.acknowledgedWrites.count)
-        let detection = timeline.first([.healthDegraded, .breakerOpened, .endpointEjected], fromMs: injectedAt)
+        // A change while the hook was still running counts as detected at once.
+        let detection = timeline.first([.healthDegraded, .breakerOpened, .endpointEjected], fromMs: injection.startedAt)
         var recoverMs: Int?
         if let removedAt, let since = sampler.recoveredSince {
             recoverMs = max(0, timeline.offset(since) - removedAt)
@@ -97,10 +110,10 @@ struct ScenarioRunner: Sendable {
         return ScenarioResult(
             scenario: scenario.name, description: scenario.summary, target: self.options.target, settings: self.options.settings,
             durationMs: timeline.offset(), requests: requests, latency: .init(samples), faultInjectedAtMs: injectedAt, faultRemovedAtMs: removedAt,
-            timeToDetectMs: detection.map { $0.atMs - injectedAt }, detectedBy: detection?.text,
+            timeToDetectMs: detection.map { max(0, $0.atMs - injectedAt) }, detectedBy: detection?.text,
             detectionBudgetMs: self.options.settings.detectionBudgetMs(scenario.detection), timeToRecoverMs: recoverMs,
             clientErrorRatePercent: percent(requests.failed, of: requests.total),
-            readErrorRatePercent: percent(requests.readErrors, of: requests.reads), writesLost: nil, timeline: timeline.all
+            readErrorRatePercent: percent(requests.readErrors, of: requests.reads), writesLost: nil, gatewayRetries: nil, timeline: timeline.all
         )
     }
 
