@@ -53,7 +53,7 @@ struct ScenarioRunner: Sendable {
                 let how = try await self.options.hook.run("remove", scenario.name)
                 removedAt = timeline.record(.faultRemoved, "FAULT REMOVED: \(how.isEmpty ? "the process was restarted" : how)")
             }
-            try await self.watchRecovery(sampler, since: removedAt ?? timeline.offset(), timeline: timeline)
+            try await self.watchRecovery(sampler, injectedAt: injectedAt, removedAt: removedAt ?? timeline.offset(), timeline: timeline)
         } catch {
             phaseError = error
         }
@@ -75,7 +75,7 @@ struct ScenarioRunner: Sendable {
 
     /// Keeps the load on until everything has looked like the baseline for a
     /// second (or the recovery budget plus a margin has passed).
-    private func watchRecovery(_ sampler: HealthSampler, since removedAt: Int, timeline: Timeline) async throws {
+    private func watchRecovery(_ sampler: HealthSampler, injectedAt: Int, removedAt: Int, timeline: Timeline) async throws {
         let limit = ContinuousClock.now + .milliseconds(Expectations.recoveryBudgetMs + 2000)
         while ContinuousClock.now < limit {
             // Already back at the removal counts from the removal.
@@ -87,6 +87,8 @@ struct ScenarioRunner: Sendable {
         if let since = sampler.recoveredSince {
             if timeline.offset(since) >= removedAt {
                 timeline.record(.note, "back to the baseline (health, breakers, ejections)", at: since)
+            } else if timeline.first([.healthDegraded, .breakerOpened, .endpointEjected], fromMs: injectedAt) != nil {
+                timeline.record(.note, "already back to the baseline before the fault's removal")
             } else {
                 timeline.record(.note, "health, breakers and ejections never left the baseline")
             }
