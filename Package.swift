@@ -88,6 +88,11 @@ let package = Package(
             path: "Tests/DataAPITests"
         ),
         .testTarget(
+            name: "ResilienceDemoTests",
+            dependencies: ["resilience-demo"],
+            path: "Tests/ResilienceDemoTests"
+        ),
+        .testTarget(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Shared", "TestSupport",
