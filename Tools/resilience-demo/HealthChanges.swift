@@ -9,13 +9,21 @@ enum HealthChanges {
             events.append((Self.kind(old.gateway, new.gateway), "gateway /health: \(old.gateway ?? "no answer") -> \(new.gateway ?? "no answer")\(suffix)"))
         }
         for (id, upstream) in new.upstreams.sorted(by: { $0.key < $1.key }) {
-            guard let before = old.upstreams[id], before != upstream else { continue }
+            guard let before = old.upstreams[id] else {
+                // A new address (compose: a restarted replica, re-resolved by the gateway).
+                if !old.upstreams.isEmpty { events.append((.note, "upstream \(HealthView.label(id)) appeared: \(Self.describe(upstream))")) }
+                continue
+            }
+            guard before != upstream else { continue }
             if !before.ejected, upstream.ejected {
                 events.append((.endpointEjected, "endpoint \(HealthView.label(id)) ejected (consecutive errors)"))
             } else if before.ejected, upstream.status != "fail" {
                 events.append((.endpointReturned, "endpoint \(HealthView.label(id)) back from ejection"))
             }
             events.append((Self.kind(before.status, upstream.status), "upstream \(HealthView.label(id)): \(before.status) -> \(Self.describe(upstream))"))
+        }
+        for id in old.upstreams.keys.sorted() where new.upstreams[id] == nil && new.gateway != nil {
+            events.append((.note, "upstream \(HealthView.label(id)) gone from the gateway's list"))
         }
         for (id, breaker) in new.breakers.sorted(by: { $0.key < $1.key }) where old.breakers[id] != breaker {
             let kind: Timeline.Kind = breaker == "open" ? .breakerOpened : breaker == "closed" ? .breakerClosed : .note

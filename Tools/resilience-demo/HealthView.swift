@@ -57,12 +57,15 @@ struct HealthView: Equatable, Sendable {
         }
     }
 
-    /// Back to how it was before the fault: same overall status, every
-    /// breaker closed, nothing ejected, the same readiness.
+    /// Back to how it was before the fault: same overall status, as many
+    /// upstreams in each status, every breaker closed, nothing ejected, the
+    /// same readiness.
     func isRecovered(comparedTo baseline: HealthView) -> Bool {
         self.gateway == baseline.gateway && self.breakers.values.allSatisfy { $0 == "closed" }
             && !self.upstreams.values.contains(where: \.ejected)
-            && self.upstreams.mapValues(\.status) == baseline.upstreams.mapValues(\.status)
+            // Compared as a multiset, not by URL: in compose a restarted
+            // replica may come back with another address.
+            && self.upstreams.values.map(\.status).sorted() == baseline.upstreams.values.map(\.status).sorted()
             && self.serviceReady == baseline.serviceReady
     }
 
