@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Shared", targets: ["Shared"]),
         .executable(name: "data-api", targets: ["data-api"]),
         .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "resilience-demo", targets: ["resilience-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
@@ -56,6 +57,15 @@ let package = Package(
             dependencies: ["Gateway"],
             path: "Services/gateway/Main"
         ),
+        .executableTarget(
+            name: "resilience-demo",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tools/resilience-demo"
+        ),
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"
@@ -76,6 +86,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/DataAPITests"
+        ),
+        .testTarget(
+            name: "ResilienceDemoTests",
+            dependencies: ["resilience-demo"],
+            path: "Tests/ResilienceDemoTests"
         ),
         .testTarget(
             name: "GatewayTests",

@@ -52,6 +52,17 @@ public struct CircuitBreaker: Sendable, Equatable {
         self.configuration = configuration
     }
 
+    /// Whether ``tryAcquire(now:)`` would let a call through now, without
+    /// reserving anything: closed; open with its wait over (the call becomes
+    /// the first half-open probe); half-open with a probe slot free.
+    public func admits(now: ContinuousClock.Instant) -> Bool {
+        switch self.state {
+        case .closed: true
+        case .open: self.openedAt.map { now >= $0 + self.configuration.openDuration } ?? false
+        case .halfOpen: self.probesInFlight < self.configuration.halfOpenProbes
+        }
+    }
+
     /// Whether a call may go out now; in `halfOpen` a `true` reserves a probe
     /// slot that the call's ``record(success:now:)`` releases.
     public mutating func tryAcquire(now: ContinuousClock.Instant) -> Bool {

@@ -124,7 +124,7 @@ import Testing
 
     @Test func theBreakerOpensThenHalfOpensAndCloses() async throws {
         let upstream = try await TestUpstream()
-        try await self.withGateway([upstream], ["BREAKER_CONSECUTIVE_FAILURES": "3", "BREAKER_OPEN_MS": "1500", "EJECT_CONSECUTIVE_FAILURES": "1000"]) { client in
+        try await self.withGateway([upstream], ["BREAKER_CONSECUTIVE_FAILURES": "3", "BREAKER_OPEN_MS": "1500", "EJECT_CONSECUTIVE_FAILURES": "1000", "RETRY_MAX_ATTEMPTS": "1"]) { client in
             upstream.set(.status(500))
             for _ in 0..<3 { #expect(try await self.get(client).status == .internalServerError) }
             let refused = try await self.get(client)

@@ -51,6 +51,18 @@ import Testing
         #expect(breaker.state == .closed)
     }
 
+    @Test func admitsTellsWithoutReserving() {
+        var breaker = self.breaker(consecutive: 1, probes: 1)
+        #expect(breaker.admits(now: self.start))
+        _ = self.call(&breaker, success: false, at: 0)
+        #expect(!breaker.admits(now: self.start + .milliseconds(4900)))
+        #expect(breaker.admits(now: self.start + .seconds(5)), "open with its wait over: the next call is a probe")
+        #expect(breaker.state == .open, "asking changes nothing")
+        let acquired = breaker.tryAcquire(now: self.start + .seconds(5))
+        #expect(acquired)
+        #expect(!breaker.admits(now: self.start + .seconds(5)), "half-open with every probe slot taken")
+    }
+
     @Test func halfOpensAfterTheWaitAndClosesAfterProbeSuccesses() {
         var breaker = self.breaker(consecutive: 1, probes: 2)
         _ = self.call(&breaker, success: false, at: 0)

@@ -11,6 +11,8 @@
 ##   stack_host                 print the address clients use (from BIND_HOST)
 ##   data_api_name PORT         print the service name of a replica: data-api-PORT
 ##   data_api_env PORT          print the replica's VAR=VALUE environment, one a line
+##                              (ADMIN_TOKEN_FILE included: the chaos admin API of the demos)
+##   stack_ensure_admin_token   generate .run/secrets/admin-token once (mode 600)
 ##   gateway_env                print the gateway's VAR=VALUE environment, one a line
 ##   stack_upstream_urls        print http://HOST:P1,http://HOST:P2,... for DATA_API_PORTS
 ##   stack_bin_path             print the SwiftPM bin directory for BUILD_CONFIGURATION
@@ -39,6 +41,7 @@ BIND_HOST=${BIND_HOST:-127.0.0.1}
 DATA_API_PORTS=${DATA_API_PORTS:-8081 8082}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
 BUILD_CONFIGURATION=${BUILD_CONFIGURATION:-release}
+ADMIN_TOKEN_FILE=$SECRETS_DIR/admin-token
 
 # shellcheck source=postgres.sh
 source "$LIB_DIR/postgres.sh"
@@ -82,8 +85,11 @@ data_api_env() {
         "DATABASE_URL=$(pg_url)" \
         "DATABASE_PASSWORD_FILE=$PG_PASSWORD_FILE" \
         "REDIS_URL=$(redis_url)" \
-        "REDIS_PASSWORD_FILE=$REDIS_PASSWORD_FILE"
+        "REDIS_PASSWORD_FILE=$REDIS_PASSWORD_FILE" \
+        "ADMIN_TOKEN_FILE=$ADMIN_TOKEN_FILE"
 }
+
+stack_ensure_admin_token() { ensure_secret "$ADMIN_TOKEN_FILE"; }
 
 stack_upstream_urls() {
     local port urls=()
@@ -163,7 +169,7 @@ stack_table() {
     # The gateway is optional: only a running-but-unready one counts as a problem.
     _stack_service_row gateway "http://$(stack_host):$GATEWAY_PORT" "$gateway_note" || bad=1
     printf '\nPID is process/supervisor for services. Logs and pids live in %s/.\n' "$(rel_path "$RUN_DIR")"
-    printf 'Secrets (not shown): %s, %s (mode 600).\n' "$(rel_path "$PG_PASSWORD_FILE")" "$(rel_path "$REDIS_PASSWORD_FILE")"
+    printf 'Secrets (not shown): %s, %s, %s (mode 600).\n' "$(rel_path "$PG_PASSWORD_FILE")" "$(rel_path "$REDIS_PASSWORD_FILE")" "$(rel_path "$ADMIN_TOKEN_FILE")"
     return "$bad"
 }
 

@@ -14,7 +14,8 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
             try Self.json(self.chaos.current)
         }
         group.put("chaos") { request, context in
-            let values = try await request.decodeJSON(as: ChaosSettings.Values.self, limit: 4096, context: context)
+            let update = try await request.decodeJSON(as: ChaosUpdate.self, limit: 4096, context: context)
+            let values = ChaosSettings.Values(errorRate: update.errorRate, latencyMs: update.latencyMs)
             var errors: [ProblemDetails.FieldError] = []
             if !ChaosSettings.Values.errorRateRange.contains(values.errorRate) || !values.errorRate.isFinite {
                 errors.append(.init(field: "errorRate", detail: "must be from 0 to 1"))
@@ -22,11 +23,18 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
             if !ChaosSettings.Values.latencyRange.contains(values.latencyMs) {
                 errors.append(.init(field: "latencyMs", detail: "must be from 0 to 60000"))
             }
+            if let wedgeMs = update.wedgeMs, !ProcessWedge.range.contains(wedgeMs) {
+                errors.append(.init(field: "wedgeMs", detail: "must be from 0 to 600000"))
+            }
             guard errors.isEmpty else {
                 throw ProblemDetails(.unprocessableContent, title: "Validation failed", errors: errors)
             }
             self.chaos.current = values
             context.logger.notice("fault injection changed", metadata: ["error_rate": "\(values.errorRate)", "latency_ms": "\(values.latencyMs)"])
+            if let wedgeMs = update.wedgeMs, wedgeMs > 0 {
+                context.logger.critical("wedging the process on purpose (demo fault injection)", metadata: ["wedge_ms": "\(wedgeMs)"])
+                ProcessWedge.start(for: .milliseconds(wedgeMs))
+            }
             return try Self.json(values)
         }
     }
@@ -35,6 +43,14 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         let data = try JSONEncoder().encode(values)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+}
+
+/// The body of `PUT /admin/chaos`: the settings, and optionally `wedgeMs`,
+/// which wedges the whole process for that long (demo only, see ``ProcessWedge``).
+struct ChaosUpdate: Decodable, Sendable {
+    var errorRate: Double
+    var latencyMs: Int
+    var wedgeMs: Int?
 }
 
 /// Requires `Authorization: Bearer <token>`; compares in constant time.

@@ -6,8 +6,12 @@ import Shared
 /// - A request may be retried when it is idempotent: GET, HEAD, OPTIONS, PUT,
 ///   DELETE, or POST with an `Idempotency-Key` (the upstream deduplicates it).
 /// - A connect failure (nothing was sent) is retried for any such request.
-/// - 502, 503 and 504 answers, resets and per-try timeouts are retried for
-///   idempotent requests.
+/// - 500, 502, 503 and 504 answers, resets and per-try timeouts are retried
+///   for idempotent requests, on another endpoint when there is one. A 500 is
+///   most often one replica's transient fault (the `flaky-upstream` demo);
+///   a deterministic one costs at most `RETRY_MAX_ATTEMPTS` tries, and the
+///   retry budget keeps retries from multiplying an outage. 501 is never
+///   retried (it will not change).
 /// - A `Retry-After` longer than the time left makes the gateway give up and
 ///   pass the answer on.
 enum RetryPolicy {
@@ -20,7 +24,7 @@ enum RetryPolicy {
     }
 
     static func isRetryableStatus(_ code: Int) -> Bool {
-        code == 502 || code == 503 || code == 504
+        code == 500 || code == 502 || code == 503 || code == 504
     }
 
     /// `Retry-After` in seconds (the HTTP-date form is not used between our services).

@@ -54,6 +54,14 @@ public final class Endpoint: Sendable {
         }
     }
 
+    /// Healthy, not ejected, and its breaker admits a call now. Unlike
+    /// ``Snapshot/available``, an open breaker whose wait is over counts: it
+    /// must be offered traffic to half-open, or it would stay open for as
+    /// long as another endpoint carries the load.
+    func isAvailable(now: ContinuousClock.Instant) -> Bool {
+        self.state.withLock { $0.damper.isHealthy && $0.ejectedAt == nil && $0.breaker.admits(now: now) }
+    }
+
     /// Reserves a call if the breaker allows it (a half-open probe slot included).
     func tryAcquire(now: ContinuousClock.Instant) -> Bool {
         self.state.withLock { state in

@@ -32,7 +32,7 @@ public final class EndpointSet: Service, Sendable {
     /// The next endpoint to try (see ``LoadBalancer``) whose breaker lets a call through.
     func pick(excluding tried: Set<String>, now: ContinuousClock.Instant) -> (Endpoint, LoadBalancer.Mode)? {
         let endpoints = self.all
-        let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.snapshot.available, tried: tried.contains($0.url)) }
+        let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.isAvailable(now: now), tried: tried.contains($0.url)) }
         let rotation = self.rotation.wrappingAdd(1, ordering: .relaxed).oldValue
         for (index, mode) in LoadBalancer.order(candidates, rotation: rotation) where endpoints[index].tryAcquire(now: now) {
             return (endpoints[index], mode)

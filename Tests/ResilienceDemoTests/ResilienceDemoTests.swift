@@ -1,0 +1,59 @@
+import Testing
+
+@testable import resilience_demo
+
+@Suite struct ResilienceDemoTests {
+    @Test func optionsNeedAScenarioAGatewayAndAHook() throws {
+        #expect(try DemoOptions.parse(["--help"]) == nil)
+        #expect(throws: DemoOptions.UsageError.self) { try DemoOptions.parse(["--gateway-url", "http://g", "--hook", "/h"]) }
+        #expect(throws: DemoOptions.UsageError.self) { try DemoOptions.parse(["nope", "--gateway-url", "http://g", "--hook", "/h"]) }
+        let all = try #require(try DemoOptions.parse(["all", "--gateway-url", "http://g/", "--hook", "/h", "--rate", "10"]))
+        #expect(all.scenarios.map(\.name) == Scenario.all.map(\.name))
+        #expect(all.gatewayURL == "http://g")
+        #expect(all.rate == 10)
+    }
+
+    @Test func detectionBudgetsFollowTheSettings() {
+        let settings = StackSettings.fromEnvironment(["HEALTH_INTERVAL_MS": "100", "UPSTREAM_HEALTH_INTERVAL_MS": "200", "UPSTREAM_HEALTH_TIMEOUT_MS": "300"])
+        #expect(settings.detectionBudgetMs(.dependencyCheck) == 300)
+        #expect(settings.detectionBudgetMs(.upstreamRefused) == 600)
+        #expect(settings.detectionBudgetMs(.upstreamTimeout) == 1500)
+        #expect(settings.detectionBudgetMs(.requestTimeouts) == 2000 + 600)
+        #expect(settings.detectionBudgetMs(.notExpected) == nil)
+    }
+
+    @Test func percentilesAndRequestCounts() {
+        let samples = (1...100).map { LoadRecorder.Sample(atMs: 0, isWrite: $0 % 5 == 0, status: $0 == 7 ? 503 : 200, latencyMs: Double($0)) }
+        let latency = ScenarioResult.Latency(samples)
+        #expect(latency.p50Ms == 50 && latency.p99Ms == 99 && latency.maxMs == 100)
+        let requests = ScenarioResult.Requests(samples, acknowledged: 20)
+        #expect(requests.total == 100 && requests.failed == 1 && requests.readErrors == 1 && requests.writes == 20)
+        #expect(requests.byStatus == ["200": 99, "503": 1])
+        #expect(percent(1, of: 80) == 1.25)
+    }
+
+    @Test func retriesAreSummedOverEverySeries() {
+        let exposition = "# TYPE gateway_retries_total counter\ngateway_retries_total 3\ngateway_retries_total{x=\"y\"} 4\ngateway_retries_totalx 9\n"
+        #expect(GatewayCounters.sum("gateway_retries_total", in: exposition) == 7)
+    }
+
+    @Test func healthChangesNameTheCheckTheBreakerAndTheEjection() {
+        func view(_ status: String, upstream: String, output: String? = nil, checks: [String: [HealthBody.Entry]]? = nil, breaker: String) -> HealthView {
+            let entry = HealthBody.Entry(componentId: "http://a:1", status: upstream, output: output, checks: checks)
+            let breakerEntry = HealthBody.Entry(componentId: "http://a:1", status: "pass", output: breaker, checks: nil)
+            let body = HealthBody(status: status, output: nil, checks: ["upstream:responseTime": [entry], "upstream:circuitBreaker": [breakerEntry]])
+            return HealthView(gateway: body, serviceReady: nil)
+        }
+        let baseline = view("pass", upstream: "pass", breaker: "closed")
+        let redisDown = view("warn", upstream: "warn", checks: ["redis:responseTime": [.init(componentId: nil, status: "fail", output: nil, checks: nil)]], breaker: "closed")
+        let events = HealthChanges.between(baseline, redisDown)
+        #expect(events.contains { $0.0 == .healthDegraded && $0.1.contains("redis:responseTime fail") })
+
+        let ejected = view("warn", upstream: "fail", output: "ejected after consecutive errors", breaker: "open")
+        let kinds = HealthChanges.between(baseline, ejected).map(\.0)
+        #expect(kinds.contains(.endpointEjected) && kinds.contains(.breakerOpened))
+        #expect(!ejected.isRecovered(comparedTo: baseline))
+        #expect(HealthChanges.between(ejected, baseline).map(\.0).contains(.endpointReturned))
+        #expect(baseline.isRecovered(comparedTo: baseline))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// The command line: `resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]`.
+struct DemoOptions: Sendable {
+    var scenarios: [Scenario] = []
+    var gatewayURL = ""
+    var serviceURL: String?
+    var hook = FaultHook(path: "")
+    var target = "local"
+    var jsonPath: String?
+    var rate = 40
+    var baselineSeconds = 3.0
+    var settings = StackSettings.fromEnvironment()
+
+    static let usage = """
+        Usage: resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]
+
+        The driver of scripts/demo/*: drives a steady load through the gateway,
+        samples health every 100 ms, asks the hook to inject and remove the
+        fault, prints a timeline and a summary, and exits 1 when an expectation
+        fails. Normally run through scripts/demo/<scenario> (see its --help).
+
+        Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
+
+        Options:
+          --gateway-url URL     the gateway (required)
+          --service-url URL     the affected data-api replica, to sample its /health/ready
+          --hook PATH           the fault hook: PATH inject|remove NAME, PATH verify-writes FILE (required)
+          --target NAME         label for the report (local, compose)
+          --json FILE           also write the results as JSON
+          --rate N              requests per second through the gateway (default 40)
+          --baseline-seconds S  load before the fault (default 3)
+          -h, --help            this help
+
+        Environment: REQUEST_DEADLINE_MS PER_TRY_TIMEOUT_MS HEALTH_INTERVAL_MS HEALTH_TIMEOUT_MS
+        UPSTREAM_HEALTH_INTERVAL_MS UPSTREAM_HEALTH_TIMEOUT_MS (as the stack was started with;
+        the services' defaults otherwise), DEMO_DEADLINE_SLACK_MS (500).
+        """
+
+    struct UsageError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `nil` when help was asked for.
+    static func parse(_ arguments: [String]) throws -> DemoOptions? {
+        var options = DemoOptions()
+        var rest = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let value = rest.popFirst() else { throw UsageError(description: "\(flag) needs a value") }
+            return value
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "-h", "--help": return nil
+            case "--gateway-url": options.gatewayURL = try value(argument).trimmingSuffix("/")
+            case "--service-url": options.serviceURL = try value(argument).trimmingSuffix("/")
+            case "--hook": options.hook = FaultHook(path: try value(argument))
+            case "--target": options.target = try value(argument)
+            case "--json": options.jsonPath = try value(argument)
+            case "--rate":
+                guard let rate = Int(try value(argument)), (1...500).contains(rate) else { throw UsageError(description: "--rate must be 1 to 500") }
+                options.rate = rate
+            case "--baseline-seconds":
+                guard let seconds = Double(try value(argument)), (0...60).contains(seconds) else {
+                    throw UsageError(description: "--baseline-seconds must be 0 to 60")
+                }
+                options.baselineSeconds = seconds
+            case "all": options.scenarios += Scenario.all
+            default:
+                guard let scenario = Scenario.named(argument) else { throw UsageError(description: "unknown argument or scenario: \(argument)") }
+                options.scenarios.append(scenario)
+            }
+        }
+        if options.scenarios.isEmpty { throw UsageError(description: "name a scenario, or all") }
+        if options.gatewayURL.isEmpty { throw UsageError(description: "--gateway-url is required") }
+        if options.hook.path.isEmpty { throw UsageError(description: "--hook is required") }
+        return options
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        self.hasSuffix(suffix) ? String(self.dropLast(suffix.count)) : self
+    }
+}

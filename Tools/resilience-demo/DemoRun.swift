@@ -1,0 +1,41 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Runs the chosen scenarios one after the other, prints each summary (and a
+/// table when there are several), writes the JSON; `true` when all passed.
+struct DemoRun: Sendable {
+    let options: DemoOptions
+
+    func run() async -> Bool {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(1))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 96)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let runner = ScenarioRunner(options: self.options, client: client)
+        var results: [ScenarioResult] = []
+        var errors: [String: String] = [:]
+        for scenario in self.options.scenarios {
+            do {
+                let result = try await runner.run(scenario)
+                print(ReportPrinter.summary(result))
+                results.append(result)
+            } catch {
+                print("-- \(scenario.name): ERROR \(error)")
+                errors[scenario.name] = String(describing: error)
+                // Whatever the scenario left (a stopped server, chaos on) must not spill into the next.
+                _ = try? await self.options.hook.run("restore", scenario.name)
+            }
+        }
+        if self.options.scenarios.count > 1 {
+            print(ReportPrinter.table(results, errors: errors))
+        }
+        if let path = self.options.jsonPath {
+            do { try ReportPrinter.writeJSON(results, errors: errors, to: path) } catch {
+                print("resilience-demo: could not write \(path): \(error)")
+                errors["json"] = "not written"
+            }
+        }
+        try? await client.shutdown()
+        return errors.isEmpty && results.allSatisfy(\.passed)
+    }
+}

@@ -1,0 +1,36 @@
+/// The demo's pass criteria; each failure is one readable line.
+enum Expectations {
+    static let readErrorLimitPercent = 0.1
+    static let recoveryBudgetMs = 10_000
+
+    static func failures(_ result: ScenarioResult, scenario: Scenario) -> [String] {
+        var failures: [String] = []
+        if let lost = result.writesLost, lost > 0 {
+            failures.append("\(lost) acknowledged write(s) lost")
+        } else if result.writesLost == nil {
+            failures.append("acknowledged writes could not be checked in PostgreSQL")
+        }
+        let limit = Double(result.settings.requestDeadlineMs + result.settings.deadlineSlackMs)
+        if result.latency.maxMs > limit {
+            failures.append(
+                "a client waited \(Int(result.latency.maxMs)) ms, past the gateway's \(result.settings.requestDeadlineMs) ms deadline (+\(result.settings.deadlineSlackMs) ms slack)"
+            )
+        }
+        if let budget = result.detectionBudgetMs {
+            if let detect = result.timeToDetectMs {
+                if detect > budget { failures.append("detected after \(detect) ms, over the \(budget) ms budget (3 health intervals)") }
+            } else {
+                failures.append("the fault was never detected (no health change, breaker or ejection)")
+            }
+        }
+        if let recover = result.timeToRecoverMs {
+            if recover > Self.recoveryBudgetMs { failures.append("recovered \(recover) ms after the fault's removal, over \(Self.recoveryBudgetMs) ms") }
+        } else {
+            failures.append("no recovery within \(Self.recoveryBudgetMs) ms of the fault's removal")
+        }
+        if scenario.readsMustSucceed, result.readErrorRatePercent > Self.readErrorLimitPercent {
+            failures.append("client-visible read errors \(result.readErrorRatePercent) % > \(Self.readErrorLimitPercent) %")
+        }
+        return failures
+    }
+}

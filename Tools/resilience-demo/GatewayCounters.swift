@@ -1,0 +1,22 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Counters read from the gateway's `/metrics` (Prometheus text), to show
+/// what the gateway did that clients did not see: its retries.
+enum GatewayCounters {
+    /// The sum of every `gateway_retries_total` series, or `nil` when unreadable.
+    static func retries(_ client: HTTPClient, gatewayURL: String) async -> Int? {
+        let exchange = await Exchange.perform(client, .GET, gatewayURL + "/metrics", timeoutMs: 2000)
+        guard exchange.status == 200 else { return nil }
+        return self.sum("gateway_retries_total", in: String(decoding: exchange.body, as: UTF8.self))
+    }
+
+    static func sum(_ metric: String, in exposition: String) -> Int {
+        exposition.split(separator: "\n").reduce(0) { total, line in
+            guard line.hasPrefix(metric + " ") || line.hasPrefix(metric + "{"),
+                let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { return total }
+            return total + Int(value)
+        }
+    }
+}

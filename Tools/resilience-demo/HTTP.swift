@@ -1,0 +1,32 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange, timed; never throws (a transport error is `status == nil`).
+struct Exchange: Sendable {
+    var status: Int?
+    var body: Data
+    var latencyMs: Double
+    var error: String?
+
+    static func perform(
+        _ client: HTTPClient, _ method: HTTPMethod, _ url: String, json: String? = nil, headers: [(String, String)] = [], timeoutMs: Int
+    ) async -> Exchange {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let started = ContinuousClock.now
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeoutMs)))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return Exchange(status: Int(response.status.code), body: Data(body.readableBytesView), latencyMs: (ContinuousClock.now - started).milliseconds)
+        } catch {
+            return Exchange(status: nil, body: Data(), latencyMs: (ContinuousClock.now - started).milliseconds, error: String(describing: error))
+        }
+    }
+}

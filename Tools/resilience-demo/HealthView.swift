@@ -1,0 +1,75 @@
+import Foundation
+
+/// What the demo reads from health bodies: the gateway's aggregated `/health`
+/// (per-upstream entries with the checks each reported, and breaker states)
+/// and a service's `/health/ready`.
+struct HealthBody: Decodable, Sendable {
+    struct Entry: Decodable, Sendable {
+        var componentId: String?
+        var status: String
+        var output: String?
+        var checks: [String: [Entry]]?
+    }
+
+    var status: String
+    var output: String?
+    var checks: [String: [Entry]]?
+}
+
+/// One sample of everything watched, reduced to comparable values.
+struct HealthView: Equatable, Sendable {
+    struct Upstream: Equatable, Sendable {
+        var status: String
+        var output: String?
+        /// `key status` of each check the upstream reported that is not passing.
+        var failingChecks: [String]
+        var ejected: Bool { self.output == "ejected after consecutive errors" }
+    }
+
+    /// `nil`: the gateway did not answer.
+    var gateway: String?
+    var upstreams: [String: Upstream] = [:]
+    var breakers: [String: String] = [:]
+    /// The affected service's readiness: "200 pass", "503 fail (draining)", "no answer"; `nil` when not watched.
+    var serviceReady: String?
+
+    init(gateway body: HealthBody?, serviceReady: String?) {
+        self.gateway = body?.status
+        self.serviceReady = serviceReady
+        for entry in body?.checks?["upstream:responseTime"] ?? [] {
+            guard let id = entry.componentId else { continue }
+            let failing = (entry.checks ?? [:]).sorted { $0.key < $1.key }.compactMap { key, values -> String? in
+                let worst = values.map(\.status).max { Self.severity($0) < Self.severity($1) } ?? "pass"
+                return worst == "pass" ? nil : "\(key) \(worst)"
+            }
+            self.upstreams[id] = Upstream(status: entry.status, output: entry.output, failingChecks: failing)
+        }
+        for entry in body?.checks?["upstream:circuitBreaker"] ?? [] {
+            if let id = entry.componentId { self.breakers[id] = entry.output ?? entry.status }
+        }
+    }
+
+    static func severity(_ status: String?) -> Int {
+        switch status {
+        case "pass": 0
+        case "warn": 1
+        default: 2
+        }
+    }
+
+    /// Back to how it was before the fault: same overall status, as many
+    /// upstreams in each status, every breaker closed, nothing ejected, the
+    /// same readiness.
+    func isRecovered(comparedTo baseline: HealthView) -> Bool {
+        self.gateway == baseline.gateway && self.breakers.values.allSatisfy { $0 == "closed" }
+            && !self.upstreams.values.contains(where: \.ejected)
+            // Compared as a multiset, not by URL: in compose a restarted
+            // replica may come back with another address.
+            && self.upstreams.values.map(\.status).sorted() == baseline.upstreams.values.map(\.status).sorted()
+            && self.serviceReady == baseline.serviceReady
+    }
+
+    static func label(_ url: String) -> String {
+        url.replacingOccurrences(of: "http://", with: "")
+    }
+}

@@ -1,0 +1,91 @@
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+
+/// A steady, bounded load through the gateway: `rate` requests a second, at
+/// most `maxInFlight` at once, until `stop` is set (then it waits for the
+/// requests in flight: no request is cut short by the demo itself). Four in
+/// five are reads (an item by id, or `/api/data`); one in five creates an item
+/// with an `Idempotency-Key` (so the gateway may retry it) and every 2xx is
+/// recorded as an acknowledged write.
+struct LoadGenerator: Sendable {
+    let client: HTTPClient
+    let gatewayURL: String
+    let rate: Int
+    let maxInFlight: Int
+    let clientTimeoutMs: Int
+    let seedIDs: [Int]
+    let label: String
+    let recorder: LoadRecorder
+    let timeline: Timeline
+
+    func run(until stop: FirstFlag) async {
+        let period = Duration.seconds(1) / self.rate
+        let firstError = FirstFlag()
+        let inFlight = Counter()
+        await withDiscardingTaskGroup { group in
+            var sequence = 0
+            var next = ContinuousClock.now
+            while !stop.isSet {
+                // At the cap the request is skipped, not queued: the load stays bounded.
+                if inFlight.value < self.maxInFlight {
+                    sequence += 1
+                    let number = sequence
+                    inFlight.add(1)
+                    group.addTask {
+                        await self.one(number, firstError: firstError)
+                        inFlight.add(-1)
+                    }
+                }
+                next += period
+                try? await Task.sleep(until: next, clock: .continuous)
+            }
+        }
+    }
+
+    private func one(_ number: Int, firstError: FirstFlag) async {
+        let isWrite = number % 5 == 0
+        let exchange: Exchange
+        if isWrite {
+            let name = "demo-\(self.label)-\(number)"
+            exchange = await Exchange.perform(
+                self.client, .POST, self.gatewayURL + "/api/items", json: #"{"name":"\#(name)"}"#,
+                headers: [("Idempotency-Key", UUID().uuidString)], timeoutMs: self.clientTimeoutMs
+            )
+        } else if number % 2 == 0, let id = self.seedIDs.randomElement() {
+            exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/api/items/\(id)", timeoutMs: self.clientTimeoutMs)
+        } else {
+            exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/api/data", timeoutMs: self.clientTimeoutMs)
+        }
+        let sample = LoadRecorder.Sample(
+            atMs: self.timeline.offset() - Int(exchange.latencyMs), isWrite: isWrite, status: exchange.status, latencyMs: exchange.latencyMs
+        )
+        self.recorder.record(sample)
+        if isWrite, sample.ok, let id = Self.itemID(exchange.body) {
+            self.recorder.acknowledgeWrite(id: id)
+        }
+        if !sample.ok, firstError.set() {
+            let what = exchange.status.map { "HTTP \($0)" } ?? "transport error"
+            self.timeline.record(.firstClientError, "first client error: \(isWrite ? "write" : "read") got \(what) after \(Int(exchange.latencyMs)) ms")
+        }
+    }
+
+    static func itemID(_ body: Data) -> Int? {
+        struct Created: Decodable { var id: Int }
+        return try? JSONDecoder().decode(Created.self, from: body).id
+    }
+}
+
+/// Set once: `set()` is true only for the first caller.
+final class FirstFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() -> Bool { self.flag.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged }
+    var isSet: Bool { self.flag.load(ordering: .relaxed) }
+}
+
+/// A shared count.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ delta: Int) { self.count.add(delta, ordering: .relaxed) }
+    var value: Int { self.count.load(ordering: .relaxed) }
+}

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// Every request the load sent: its outcome, status and latency, and every
+/// write the gateway acknowledged (2xx), to be looked up after recovery.
+final class LoadRecorder: Sendable {
+    struct Sample: Sendable {
+        var atMs: Int
+        var isWrite: Bool
+        /// HTTP status, or `nil` for a transport error / client timeout.
+        var status: Int?
+        var latencyMs: Double
+        var ok: Bool { self.status.map { (200..<300).contains($0) } ?? false }
+    }
+
+    private struct State {
+        var samples: [Sample] = []
+        var acknowledgedWrites: [Int] = []
+    }
+
+    private let state = Mutex(State())
+
+    func record(_ sample: Sample) {
+        self.state.withLock { $0.samples.append(sample) }
+    }
+
+    func acknowledgeWrite(id: Int) {
+        self.state.withLock { $0.acknowledgedWrites.append(id) }
+    }
+
+    var samples: [Sample] { self.state.withLock { $0.samples } }
+    var acknowledgedWrites: [Int] { self.state.withLock { $0.acknowledgedWrites } }
+}

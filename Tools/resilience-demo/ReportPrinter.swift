@@ -1,0 +1,57 @@
+import Foundation
+
+/// The human-readable summary of a scenario, the table of a whole run, and the JSON file.
+enum ReportPrinter {
+    static func summary(_ result: ScenarioResult) -> String {
+        let requests = result.requests
+        let statuses = requests.byStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        let detect = result.timeToDetectMs.map { "\($0) ms" } ?? "none"
+        let budget = result.detectionBudgetMs.map { " (budget \($0) ms)" } ?? " (not expected: nothing should notice)"
+        var lines = [
+            "-- \(result.scenario): summary",
+            "requests       \(requests.total) (ok \(requests.ok), failed \(requests.failed)); reads \(requests.reads) (errors \(requests.readErrors)); writes \(requests.writes) (acknowledged \(requests.writesAcknowledged))",
+            "by status      \(statuses)",
+            "latency        p50 \(result.latency.p50Ms) ms, p99 \(result.latency.p99Ms) ms, max \(result.latency.maxMs) ms (deadline \(result.settings.requestDeadlineMs) ms)",
+            "time to detect \(detect)\(budget)\(result.detectedBy.map { ": \($0)" } ?? "")",
+            "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(Expectations.recoveryBudgetMs) ms)",
+            "client errors  \(result.clientErrorRatePercent) % of requests, reads \(result.readErrorRatePercent) %"
+                + (result.gatewayRetries.map { "; gateway retries: \($0)" } ?? ""),
+            "writes lost    \(result.writesLost.map(String.init) ?? "unknown") of \(requests.writesAcknowledged) acknowledged (looked up in PostgreSQL)",
+        ]
+        lines.append("result         " + (result.passed ? "PASS" : "FAIL"))
+        lines += result.failures.map { "  - \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(_ results: [ScenarioResult], errors: [String: String]) -> String {
+        func row(_ cells: [String]) -> String {
+            zip(cells, [16, 7, 9, 9, 9, 9, 9, 10, 6]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
+        }
+        var lines = ["", "== resilience demos: summary", row(["scenario", "result", "requests", "errors%", "p50 ms", "p99 ms", "detect", "recover", "lost"])]
+        for result in results {
+            lines.append(
+                row([
+                    result.scenario, result.passed ? "PASS" : "FAIL", "\(result.requests.total)", "\(result.clientErrorRatePercent)",
+                    "\(Int(result.latency.p50Ms))", "\(Int(result.latency.p99Ms))", result.timeToDetectMs.map { "\($0) ms" } ?? "-",
+                    result.timeToRecoverMs.map { "\($0) ms" } ?? "-", result.writesLost.map(String.init) ?? "?",
+                ])
+            )
+        }
+        for (name, error) in errors.sorted(by: { $0.key < $1.key }) {
+            lines.append(row([name, "ERROR", "-", "-", "-", "-", "-", "-", "-"]) + " " + error)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func writeJSON(_ results: [ScenarioResult], errors: [String: String], to path: String) throws {
+        struct Run: Encodable {
+            var passed: Bool
+            var scenarios: [ScenarioResult]
+            var errors: [String: String]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let run = Run(passed: errors.isEmpty && results.allSatisfy(\.passed), scenarios: results, errors: errors)
+        try encoder.encode(run).write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -1,0 +1,68 @@
+/// One resilience demo: how long the fault lasts, how it is removed, and
+/// what counts as success.
+struct Scenario: Sendable {
+    /// How the fault ends.
+    enum Removal: Sendable {
+        /// The driver removes it after `hold` seconds (`HOOK remove NAME`).
+        case afterHold(seconds: Double)
+        /// The stack heals itself: `HOOK remove NAME` waits for the restarted
+        /// process (the supervisor or the restart policy brings it back).
+        case selfHealing
+    }
+
+    /// Which mechanism should notice the fault, for the detection budget.
+    enum Detection: Sendable {
+        /// A data-api health check sees a refused connection.
+        case dependencyCheck
+        /// The gateway's active check sees a refused connection.
+        case upstreamRefused
+        /// The gateway's active check times out.
+        case upstreamTimeout
+        /// Requests time out (per try) and trip the breaker or ejection.
+        case requestTimeouts
+        /// Nothing has to notice: retries hide the fault.
+        case notExpected
+    }
+
+    let name: String
+    let summary: String
+    let removal: Removal
+    let detection: Detection
+    /// Whether client-visible read errors must stay at or under 0.1 %.
+    let readsMustSucceed: Bool
+
+    static let all: [Scenario] = [
+        Scenario(
+            name: "postgres-outage", summary: "PostgreSQL stopped hard (immediate), down ~5 s, then started",
+            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false
+        ),
+        Scenario(
+            name: "redis-outage", summary: "Redis stopped for ~5 s: the cache disappears, data-api warns and serves",
+            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: true
+        ),
+        Scenario(
+            name: "replica-crash", summary: "one data-api replica SIGKILLed; its supervisor restarts it",
+            removal: .selfHealing, detection: .upstreamRefused, readsMustSucceed: true
+        ),
+        Scenario(
+            name: "replica-hang", summary: "one data-api replica frozen (SIGSTOP / pause) for ~5 s, then resumed",
+            removal: .afterHold(seconds: 5), detection: .upstreamTimeout, readsMustSucceed: false
+        ),
+        Scenario(
+            name: "flaky-upstream", summary: "10 % injected 500s on every replica for ~8 s",
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true
+        ),
+        Scenario(
+            name: "slow-upstream", summary: "3 s injected latency on one replica for ~8 s (over the per-try timeout)",
+            removal: .afterHold(seconds: 8), detection: .requestTimeouts, readsMustSucceed: false
+        ),
+        Scenario(
+            name: "wedged-process", summary: "one replica's cooperative threads blocked; its watchdog exits it, the supervisor restarts it",
+            removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false
+        ),
+    ]
+
+    static func named(_ name: String) -> Scenario? {
+        self.all.first { $0.name == name }
+    }
+}

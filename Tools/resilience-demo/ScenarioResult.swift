@@ -1,0 +1,79 @@
+import Foundation
+
+/// Everything one scenario measured; printed as the summary and written as JSON.
+struct ScenarioResult: Codable, Sendable {
+    struct Requests: Codable, Sendable {
+        var total = 0
+        var ok = 0
+        var failed = 0
+        var reads = 0
+        var readErrors = 0
+        var writes = 0
+        var writesAcknowledged = 0
+        /// Count per HTTP status; "error" for a transport error or client timeout.
+        var byStatus: [String: Int] = [:]
+    }
+
+    struct Latency: Codable, Sendable {
+        var p50Ms: Double
+        var p99Ms: Double
+        var maxMs: Double
+    }
+
+    var scenario: String
+    var description: String
+    var target: String
+    var settings: StackSettings
+    var durationMs: Int
+    var requests: Requests
+    var latency: Latency
+    var faultInjectedAtMs: Int
+    var faultRemovedAtMs: Int?
+    var timeToDetectMs: Int?
+    var detectedBy: String?
+    var detectionBudgetMs: Int?
+    var timeToRecoverMs: Int?
+    var clientErrorRatePercent: Double
+    var readErrorRatePercent: Double
+    var writesLost: Int?
+    /// Retries the gateway made during the run (from its /metrics).
+    var gatewayRetries: Int?
+    var timeline: [Timeline.Event]
+    var failures: [String] = []
+    var passed = true
+}
+
+extension ScenarioResult.Requests {
+    init(_ samples: [LoadRecorder.Sample], acknowledged: Int) {
+        self.init()
+        for sample in samples {
+            self.total += 1
+            self.byStatus[sample.status.map(String.init) ?? "error", default: 0] += 1
+            if sample.ok { self.ok += 1 } else { self.failed += 1 }
+            if sample.isWrite {
+                self.writes += 1
+            } else {
+                self.reads += 1
+                if !sample.ok { self.readErrors += 1 }
+            }
+        }
+        self.writesAcknowledged = acknowledged
+    }
+}
+
+extension ScenarioResult.Latency {
+    init(_ samples: [LoadRecorder.Sample]) {
+        let sorted = samples.map(\.latencyMs).sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            let index = min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))
+            return (sorted[index] * 10).rounded() / 10
+        }
+        self.init(p50Ms: percentile(0.5), p99Ms: percentile(0.99), maxMs: ((sorted.last ?? 0) * 10).rounded() / 10)
+    }
+}
+
+/// A share as a percentage with three decimals.
+func percent(_ part: Int, of whole: Int) -> Double {
+    whole == 0 ? 0 : (Double(part) * 100_000 / Double(whole)).rounded() / 1000
+}

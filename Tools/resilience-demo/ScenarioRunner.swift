@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+
+/// Runs one scenario: settle, baseline under load, inject, remove, watch the
+/// recovery, stop the load, check every acknowledged write, judge.
+struct ScenarioRunner: Sendable {
+    let options: DemoOptions
+    let client: HTTPClient
+
+    func run(_ scenario: Scenario) async throws -> ScenarioResult {
+        let settings = self.options.settings
+        print("\n== \(scenario.name) (\(self.options.target)): \(scenario.summary)")
+        try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).waitUntilSettled()
+        let seeds = try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).seedItems(count: 10, label: scenario.name)
+
+        let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
+        let timeline = Timeline()
+        let recorder = LoadRecorder()
+        let stop = FirstFlag()
+        let sampler = HealthSampler(client: self.client, gatewayURL: self.options.gatewayURL, serviceURL: self.options.serviceURL, timeline: timeline)
+        let load = LoadGenerator(
+            client: self.client, gatewayURL: self.options.gatewayURL, rate: self.options.rate, maxInFlight: 64,
+            clientTimeoutMs: settings.requestDeadlineMs + 5000, seedIDs: seeds, label: scenario.name, recorder: recorder, timeline: timeline
+        )
+        async let sampling: Void = sampler.run(until: stop)
+        async let loading: Void = load.run(until: stop)
+
+        var removedAt: Int?
+        var phaseError: (any Error)?
+        let injectedAt: Int
+        let injectionStartedAt: Int
+        do {
+            try await Task.sleep(for: .seconds(self.options.baselineSeconds))
+            let baseline = sampler.captureBaseline()
+            timeline.record(.note, "baseline: gateway \(baseline?.gateway ?? "no answer")\(baseline?.serviceReady.map { ", affected replica ready \($0)" } ?? "")")
+            // Stamped once the hook returns, i.e. once the fault is in place
+            // (the hook itself takes a few hundred ms to start).
+            injectionStartedAt = timeline.record(.note, "injecting the fault")
+            try await self.options.hook.run("inject", scenario.name)
+            injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
+        } catch {
+            _ = stop.set()
+            _ = await (sampling, loading)
+            throw error
+        }
+        do {
+            switch scenario.removal {
+            case .afterHold(let seconds):
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                try await self.options.hook.run("remove", scenario.name)
+                removedAt = timeline.record(.faultRemoved, "FAULT REMOVED")
+            case .selfHealing:
+                let how = try await self.options.hook.run("remove", scenario.name)
+                removedAt = timeline.record(.faultRemoved, "FAULT REMOVED: \(how.isEmpty ? "the process was restarted" : how)")
+            }
+            try await self.watchRecovery(sampler, injectedAt: injectedAt, removedAt: removedAt ?? timeline.offset(), timeline: timeline)
+        } catch {
+            phaseError = error
+        }
+        _ = stop.set()
+        _ = await (sampling, loading)
+        if let phaseError { throw phaseError }
+
+        var result = self.summarize(
+            scenario, timeline: timeline, recorder: recorder, injection: (injectionStartedAt, injectedAt), removedAt: removedAt, sampler: sampler
+        )
+        result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites)
+        if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL) {
+            result.gatewayRetries = after - before
+        }
+        result.failures = Expectations.failures(result, scenario: scenario)
+        result.passed = result.failures.isEmpty
+        return result
+    }
+
+    /// Keeps the load on until everything has looked like the baseline for a
+    /// second (or the recovery budget plus a margin has passed).
+    private func watchRecovery(_ sampler: HealthSampler, injectedAt: Int, removedAt: Int, timeline: Timeline) async throws {
+        let limit = ContinuousClock.now + .milliseconds(Expectations.recoveryBudgetMs + 2000)
+        while ContinuousClock.now < limit {
+            // Already back at the removal counts from the removal.
+            if let since = sampler.recoveredSince, timeline.offset() - max(timeline.offset(since), removedAt) >= 1000 {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if let since = sampler.recoveredSince {
+            if timeline.offset(since) >= removedAt {
+                timeline.record(.note, "back to the baseline (health, breakers, ejections)", at: since)
+            } else if timeline.first([.healthDegraded, .breakerOpened, .endpointEjected], fromMs: injectedAt) != nil {
+                timeline.record(.note, "already back to the baseline before the fault's removal")
+            } else {
+                timeline.record(.note, "health, breakers and ejections never left the baseline")
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+    }
+
+    private func summarize(
+        _ scenario: Scenario, timeline: Timeline, recorder: LoadRecorder, injection: (startedAt: Int, inPlaceAt: Int), removedAt: Int?,
+        sampler: HealthSampler
+    ) -> ScenarioResult {
+        let injectedAt = injection.inPlaceAt
+        let samples = recorder.samples
+        let requests = ScenarioResult.Requests(samples, acknowledged: recorder.acknowledgedWrites.count)
+        // A change while the hook was still running counts as detected at once.
+        let detection = timeline.first([.healthDegraded, .breakerOpened, .endpointEjected], fromMs: injection.startedAt)
+        var recoverMs: Int?
+        if let removedAt, let since = sampler.recoveredSince {
+            recoverMs = max(0, timeline.offset(since) - removedAt)
+        }
+        return ScenarioResult(
+            scenario: scenario.name, description: scenario.summary, target: self.options.target, settings: self.options.settings,
+            durationMs: timeline.offset(), requests: requests, latency: .init(samples), faultInjectedAtMs: injectedAt, faultRemovedAtMs: removedAt,
+            timeToDetectMs: detection.map { max(0, $0.atMs - injectedAt) }, detectedBy: detection?.text,
+            detectionBudgetMs: self.options.settings.detectionBudgetMs(scenario.detection), timeToRecoverMs: recoverMs,
+            clientErrorRatePercent: percent(requests.failed, of: requests.total),
+            readErrorRatePercent: percent(requests.readErrors, of: requests.reads), writesLost: nil, gatewayRetries: nil, timeline: timeline.all
+        )
+    }
+
+    /// Acknowledged writes missing from PostgreSQL (the hook counts the ids it finds).
+    private func lostWrites(_ ids: [Int]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-writes-\(getpid()).txt")
+        try ids.map(String.init).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try await self.options.hook.run("verify-writes", file.path)
+        guard let found = Int(output.split(separator: "\n").last ?? "") else {
+            throw FaultHook.Failure(description: "verify-writes printed no count")
+        }
+        return Set(ids).count - found
+    }
+}

