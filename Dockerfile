@@ -19,7 +19,9 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY Shared ./Shared
 COPY Services ./Services
+# Package.swift names these targets too: SwiftPM needs their folders.
 COPY Tests ./Tests
+COPY Tools ./Tools
 RUN swift build -c release --static-swift-stdlib --product data-api \
     && swift build -c release --static-swift-stdlib --product gateway \
     && mkdir -p /out \
