@@ -2,7 +2,9 @@ import HTTPTypes
 import Hummingbird
 
 /// The health endpoints every service exposes, answered from the monitor's
-/// last results (no check runs on a probe).
+/// last results (no check runs on a probe). The benchmark-only
+/// ``HealthProbeMode/direct`` makes `/health/ready` and `/health` run every
+/// check first, to measure the naive design against this one.
 ///
 /// | path | 200 | 503 |
 /// |---|---|---|
@@ -54,6 +56,7 @@ public struct HealthEndpoints: Sendable {
             self.isLive ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: "wedged", code: .serviceUnavailable)
         }
         router.get("/health/ready") { _, _ in
+            await self.runChecksIfDirect()
             let (status, reason) = self.readiness
             return Self.small(status, output: reason, code: status.isServing ? .ok : .serviceUnavailable)
         }
@@ -61,6 +64,7 @@ public struct HealthEndpoints: Sendable {
             self.lifecycle.isStarted ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: "starting", code: .serviceUnavailable)
         }
         router.get("/health") { _, _ in
+            await self.runChecksIfDirect()
             if let aggregateReport = self.aggregateReport {
                 var report = aggregateReport()
                 if self.lifecycle.current != .running {
@@ -91,6 +95,13 @@ public struct HealthEndpoints: Sendable {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.telemetry.exposition()))
             )
+        }
+    }
+
+    /// Benchmark-only `HEALTH_PROBE_MODE=direct`: run every check now, on this probe.
+    private func runChecksIfDirect() async {
+        if self.monitor.configuration.probeMode == .direct {
+            await self.monitor.runAllOnce()
         }
     }
 
