@@ -58,9 +58,11 @@ struct Proxy: Sendable {
 
             let upstreamRequest = self.upstreamRequest(request, context: context, endpoint: endpoint, body: body.clientBody)
             do {
-                let response = try await withTimeout(min(self.configuration.perTryTimeout, remaining), error: ProxyError.perTryTimeout) {
-                    try await self.client.execute(upstreamRequest, deadline: .now() + .nanoseconds(Int64((deadline - .now).milliseconds * 1_000_000)))
-                }
+                // AsyncHTTPClient's deadline bounds the wait for the response
+                // head (it is cancelled once the head arrives): exactly a
+                // per-try timeout, with no extra task per request.
+                let tryTimeout = min(self.configuration.perTryTimeout, remaining)
+                let response = try await self.client.execute(upstreamRequest, deadline: .now() + .nanoseconds(Int64(tryTimeout.milliseconds * 1_000_000)))
                 let code = Int(response.status.code)
                 self.record(endpoint, success: code < 500, outcome: String(code))
                 let retryAfter = RetryPolicy.retryAfter(response.headers.first(name: "Retry-After"))
