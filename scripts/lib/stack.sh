@@ -11,7 +11,8 @@
 ##   stack_host                 print the address clients use (from BIND_HOST)
 ##   data_api_name PORT         print the service name of a replica: data-api-PORT
 ##   data_api_env PORT          print the replica's VAR=VALUE environment, one a line
-##                              (ADMIN_TOKEN_FILE included: the chaos admin API of the demos)
+##                              (ADMIN_TOKEN_FILE too once stack_ensure_admin_token made it:
+##                              the chaos admin API of the demos)
 ##   stack_ensure_admin_token   generate .run/secrets/admin-token once (mode 600)
 ##   gateway_env                print the gateway's VAR=VALUE environment, one a line
 ##   stack_upstream_urls        print http://HOST:P1,http://HOST:P2,... for DATA_API_PORTS
@@ -85,8 +86,13 @@ data_api_env() {
         "DATABASE_URL=$(pg_url)" \
         "DATABASE_PASSWORD_FILE=$PG_PASSWORD_FILE" \
         "REDIS_URL=$(redis_url)" \
-        "REDIS_PASSWORD_FILE=$REDIS_PASSWORD_FILE" \
-        "ADMIN_TOKEN_FILE=$ADMIN_TOKEN_FILE"
+        "REDIS_PASSWORD_FILE=$REDIS_PASSWORD_FILE"
+    # The admin API only where a token was made (scripts/up does; the
+    # benchmarks don't): data-api refuses to start on an unreadable file.
+    if [[ -r $ADMIN_TOKEN_FILE ]]; then
+        printf '%s
+' "ADMIN_TOKEN_FILE=$ADMIN_TOKEN_FILE"
+    fi
 }
 
 stack_ensure_admin_token() { ensure_secret "$ADMIN_TOKEN_FILE"; }
