@@ -8,7 +8,9 @@ struct DemoRun: Sendable {
 
     func run() async -> Bool {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(1))
+        // The deadline of each exchange only covers the response head; the
+        // read timeout bounds a body that stalls, so no exchange waits forever.
+        configuration.timeout = .init(connect: .seconds(1), read: .seconds(10))
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 96)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let runner = ScenarioRunner(options: self.options, client: client)

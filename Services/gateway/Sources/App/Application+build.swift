@@ -23,7 +23,13 @@ struct GatewayParts {
         let metrics = GatewayMetrics(telemetry: telemetry)
         let lifecycle = LifecycleState()
         var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(connect: .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000)))
+        // The per-try deadline covers the wait for the response head; the
+        // read timeout (idle time between reads, the per-try timeout) bounds a
+        // response body whose upstream stalls, so no client waits forever.
+        clientConfiguration.timeout = .init(
+            connect: .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000)),
+            read: .nanoseconds(Int64(configuration.perTryTimeout.milliseconds * 1_000_000))
+        )
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         clientConfiguration.redirectConfiguration = .disallow
