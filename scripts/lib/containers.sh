@@ -137,7 +137,7 @@ _ct_mirror() {
         return
     fi
     local m
-    m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+    m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | sed -n 1p)
     printf '%s\n' "${m:-http://deb.debian.org/debian}"
 }
 
@@ -234,7 +234,7 @@ ct_standins() {
     tc=$(_ct_swift_toolchain)
     pk=$(_ct_swift_packages)
     [[ -x $tc/usr/bin/swift ]] || die "no swift toolchain in $tc" "set SWIFT_TOOLCHAIN_DIR"
-    ver=$("$tc/usr/bin/swift" --version 2>/dev/null | head -n1)
+    ver=$("$tc/usr/bin/swift" --version 2>/dev/null | sed -n 1p)
     # The mirror's content counts too: a changed mirror rebuilds the image.
     ver+=" $(find "$pk" -maxdepth 2 -newer "$CT_STANDINS_DIR/swift.Dockerfile" -print -quit 2>/dev/null)"
     info "swift stand-in inputs: toolchain $tc ($ver), packages $pk"

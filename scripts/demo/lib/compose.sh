@@ -39,7 +39,7 @@ dc() {
 
 _container() {
     local id
-    id=$(dc ps -q "$1" | head -n 1)
+    id=$(dc ps -q "$1" | sed -n 1p)
     [[ -n $id ]] || die "no running container for service $1 in project $COMPOSE_PROJECT_NAME"
     printf '%s\n' "$id"
 }
