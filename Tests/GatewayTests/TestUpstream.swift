@@ -27,7 +27,7 @@ final class TestUpstream: Sendable {
     }
 
     private let state = State()
-    private let task: Task<Void, any Error>
+    private let serviceGroup: ServiceGroup
 
     var url: String { "http://127.0.0.1:\(self.port)" }
     var hits: Int { self.state.withLock { $0.hits } }
@@ -59,8 +59,8 @@ final class TestUpstream: Sendable {
             case .ok: break
             case .status(let code):
                 return Response(status: .init(code: code), headers: [.retryAfter: "0"], body: .init(byteBuffer: ByteBuffer(string: "upstream \(code)")))
-            case .delay(let duration): try await Task.sleep(for: duration)
-            case .hang: try await Task.sleep(for: .seconds(3600))
+            case .delay(let duration): try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+            case .hang: try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
             }
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok from \(port) body=\(String(buffer: body))")))
         }
@@ -70,13 +70,19 @@ final class TestUpstream: Sendable {
         var logger = Logger(label: "upstream")
         logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
-        self.task = Task { try await app.run() }
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        self.serviceGroup = serviceGroup
+        Task { try await serviceGroup.run() }
         try await waitUntil("test upstream listening") {
             try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)).status == .ok
         }
     }
 
+    /// Shuts the server down gracefully, never by cancelling its task: a
+    /// connection accepted while the serving task is cancelled traps in NIO
+    /// ("Deinited NIOAsyncWriter without calling finish()", swift-nio#2637).
     deinit {
-        self.task.cancel()
+        let serviceGroup = self.serviceGroup
+        Task { await serviceGroup.triggerGracefulShutdown() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Starts a program (looked up in `PATH`) with stdin from /dev/null and
 /// stdout and stderr appended to `outputPath`; returns its pid.
@@ -62,13 +63,19 @@ public struct TestServerError: Error, CustomStringConvertible {
 /// kernel's ephemeral range (32768+): servers that tests stop and restart on
 /// the same port must not meet a client socket there (or a client's TCP
 /// self-connect while it retries the dead port).
+///
+/// No port is handed out twice in one test process: suites run in parallel,
+/// and a server a test has stopped (to simulate an outage) must find its
+/// port still free when the test starts it again.
 public func freePort() throws -> Int {
     for _ in 0..<200 {
         let port = Int.random(in: 20_000..<32_000)
-        if canBind(port) { return port }
+        if canBind(port), handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
     }
     throw TestServerError("no free port found in 20000-32000")
 }
+
+private let handedOutPorts = Mutex<Set<Int>>([])
 
 private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -43,12 +43,20 @@ public final class PostgresTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: self.directory)
     }
 
+    /// Starts the server; when it won't start, the error carries the end of
+    /// the server's own log (the reason pg_ctl only points to).
     public func start() throws {
-        try self.asOwner([
-            "\(self.binaries)/pg_ctl", "-D", self.dataDirectory, "-l", self.logFile, "-w", "-t", "30",
-            "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1 -c log_statement=all -c fsync=off",
-            "start",
-        ])
+        do {
+            try self.asOwner([
+                "\(self.binaries)/pg_ctl", "-D", self.dataDirectory, "-l", self.logFile, "-w", "-t", "30",
+                "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1 -c log_statement=all -c fsync=off",
+                "start",
+            ])
+        } catch {
+            let log = (try? String(contentsOfFile: self.logFile, encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(10).joined(separator: "\n")
+            throw TestServerError("\(error)\nlast lines of \(self.logFile):\n\(tail)")
+        }
     }
 
     /// Stops the server; `immediate` is a crash-like stop (no checkpoint, connections cut).
