@@ -54,7 +54,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gateway",
-            dependencies: ["Gateway"],
+            dependencies: ["Gateway", "Shared"],
             path: "Services/gateway/Main"
         ),
         .executableTarget(

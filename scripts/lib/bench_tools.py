@@ -308,8 +308,10 @@ def cmd_report(args):
     footprint = figures.get("footprint", {})
     rows = []
     for name, entry in sorted(footprint.items()):
-        rows.append([name, fmt(entry.get("rss_idle_mib"), 1), fmt(entry.get("rss_loaded_mib"), 1), fmt(entry.get("startup_ms"), 0)])
-    table("5. Footprint (VmRSS)", ["service", "RSS idle MiB", "RSS after load MiB", "start-up ms (exec to ready)"], rows)
+        rows.append([name, fmt(entry.get("rss_idle_mib"), 1), fmt(entry.get("anon_idle_mib"), 1), fmt(entry.get("rss_loaded_mib"), 1),
+                     fmt(entry.get("anon_loaded_mib"), 1), fmt(entry.get("startup_ms"), 0)])
+    table("5. Footprint (VmRSS: all resident pages; RssAnon: private memory, without shared library and binary pages)",
+          ["service", "RSS idle MiB", "anon idle MiB", "RSS after load MiB", "anon after load MiB", "start-up ms (exec to ready)"], rows)
 
     if len(args) > 1:
         with open(args[1], "w", encoding="utf-8") as out:

@@ -1,3 +1,5 @@
 import DataAPI
+import Shared
 
+ServiceMain.runConcurrencyOnEventLoops()
 await DataAPI.main()

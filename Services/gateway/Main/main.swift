@@ -1,3 +1,5 @@
 import Gateway
+import Shared
 
+ServiceMain.runConcurrencyOnEventLoops()
 await Gateway.main()
