@@ -7,7 +7,7 @@ import Logging
 /// only when it exits.
 ///
 /// Runs on its own OS thread, not a Swift task: a wedged process is often one
-/// whose cooperative thread pool is blocked, and a task-based watchdog would
+/// whose Swift Concurrency threads are blocked, and a task-based watchdog would
 /// be wedged with it.
 public final class Watchdog: Sendable {
     private let isLive: @Sendable () -> Bool

@@ -57,7 +57,7 @@ struct Scenario: Sendable {
             removal: .afterHold(seconds: 8), detection: .requestTimeouts, readsMustSucceed: false
         ),
         Scenario(
-            name: "wedged-process", summary: "one replica's cooperative threads blocked; its watchdog exits it, the supervisor restarts it",
+            name: "wedged-process", summary: "one replica's Swift Concurrency threads blocked; its watchdog exits it, the supervisor restarts it",
             removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false
         ),
     ]

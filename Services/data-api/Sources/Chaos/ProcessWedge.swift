@@ -2,7 +2,8 @@ import Foundation
 
 /// Demo only: wedges the process on purpose, for the `wedged-process` demo.
 ///
-/// Blocks every thread of Swift's cooperative pool until a deadline. The HTTP
+/// Blocks every thread that runs Swift Concurrency (the event loops, see
+/// `ServiceMain.runConcurrencyOnEventLoops`) until a deadline. The HTTP
 /// handlers and the health monitor run there, so the process stops answering
 /// and its health heartbeat stops (`/health/live` turns `503` once the
 /// heartbeat is older than the wedge threshold), while the watchdog, an OS

@@ -12,7 +12,7 @@ protocol BlockingConnection: AnyObject, Sendable {
 
 /// A bounded pool of connections of a blocking C library (libpq, hiredis)
 /// whose every blocking call runs on the pool's own `NIOThreadPool`, never on
-/// Swift's cooperative pool.
+/// the threads that run Swift Concurrency (the services' event loops).
 ///
 /// - At most `maxConnections` are open; an acquire beyond that waits up to
 ///   `acquireTimeout`, then fails with ``PoolError/exhausted``.
