@@ -49,9 +49,11 @@ import Testing
 
         var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }
 
-        func terminate() -> Int32 {
+        /// SIGTERM, then waits for the exit (a graceful drain) off the cooperative pool.
+        func terminate() async throws -> Int32 {
             kill(self.pid, SIGTERM)
-            let status = waitForExit(self.pid)
+            let pid = self.pid
+            let status = try await offloaded { waitForExit(pid) }
             self.exited = status
             return status
         }
@@ -97,34 +99,34 @@ import Testing
         healthBodies.append(try await self.request(running, .GET, "/health").body)
 
         // Redis stops: warn, still ready, reads bypass the cache.
-        self.servers.redis.stop()
+        try await offloaded { [redis = self.servers.redis] in redis.stop() }
         try await waitUntil("health warn") { try await self.request(running, .GET, "/health").body.contains(#""status":"warn""#) }
         healthBodies.append(try await self.request(running, .GET, "/health").body)
         #expect(try await self.request(running, .GET, "/health/ready").status == 200)
         let bypass = try await self.request(running, .GET, location)
         #expect(bypass.status == 200)
         #expect(bypass.headers.first(name: "X-Cache") == "bypass")
-        try self.servers.redis.start()
+        try await offloaded { [redis = self.servers.redis] in try redis.start() }
         try await waitUntil("health pass") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
 
         // PostgreSQL stops: not ready, writes 503; it comes back without a restart of data-api.
-        try self.servers.postgres.stop(mode: "immediate")
+        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
         try await waitUntil("not ready") { try await self.request(running, .GET, "/health/ready").status == 503 }
         healthBodies.append(try await self.request(running, .GET, "/health").body)
         let write = try await self.request(running, .POST, "/api/items", body: #"{"name":"refused"}"#)
         #expect(write.status == 503)
         #expect(write.headers.first(name: "Retry-After") != nil)
         healthBodies.append(write.body)
-        #expect(try Self.probe(["healthcheck", "--ready"], port: running.port) == 1, "the container probe sees not ready")
-        #expect(try Self.probe(["healthcheck", "--live"], port: running.port) == 0, "but still live")
-        try self.servers.postgres.start()
+        #expect(try await Self.probe(["healthcheck", "--ready"], port: running.port) == 1, "the container probe sees not ready")
+        #expect(try await Self.probe(["healthcheck", "--live"], port: running.port) == 0, "but still live")
+        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
         try await waitUntil("ready again") { try await self.request(running, .GET, "/health/ready").status == 200 }
-        #expect(try Self.probe(["healthcheck"], port: running.port) == 0, "ready is the default probe")
+        #expect(try await Self.probe(["healthcheck"], port: running.port) == 0, "ready is the default probe")
         #expect(try await self.request(running, .POST, "/api/items", body: #"{"name":"after restart"}"#).status == 201)
         healthBodies.append(try await self.request(running, .GET, "/metrics").body)
 
         // SIGTERM: a clean, draining exit.
-        #expect(running.terminate() == 0)
+        #expect(try await running.terminate() == 0)
         let log = running.log
         #expect(log.contains("draining"))
         #expect(log.contains("health check changed status"))
@@ -150,18 +152,19 @@ import Testing
         environment["REDIS_PASSWORD_FILE"] = directory + "/redis"
         let running = try Running(environment: environment)
         try await waitUntil("ready with file secrets") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
-        #expect(running.terminate() == 0)
+        #expect(try await running.terminate() == 0)
     }
 
     /// Runs `data-api ARGS` (the container probe mode) against `port`; returns its exit code.
-    static func probe(_ arguments: [String], port: Int) throws -> Int32 {
-        waitForExit(try spawnProcess([try Self.binary] + arguments, environment: ["HTTP_PORT": String(port)]))
+    static func probe(_ arguments: [String], port: Int) async throws -> Int32 {
+        let pid = try spawnProcess([try Self.binary] + arguments, environment: ["HTTP_PORT": String(port)])
+        return try await offloaded { waitForExit(pid) }
     }
 
-    @Test func probeModeAnswersByExitCode() throws {
-        #expect(try Self.probe(["healthcheck", "--ready"], port: try freePort()) == 1, "nothing listening")
-        #expect(try Self.probe(["healthcheck", "--sideways"], port: 1) == 2)
-        #expect(try Self.probe(["serve"], port: 1) == 2)
+    @Test func probeModeAnswersByExitCode() async throws {
+        #expect(try await Self.probe(["healthcheck", "--ready"], port: try freePort()) == 1, "nothing listening")
+        #expect(try await Self.probe(["healthcheck", "--sideways"], port: 1) == 2)
+        #expect(try await Self.probe(["serve"], port: 1) == 2)
     }
 
     @Test func badConfigurationExitsWithOneLineNamingTheSetting() throws {

@@ -193,7 +193,7 @@ import Testing
     @Test func redisDownMeansBypassAndWarnButStillReady() async throws {
         try await self.servers.withApp { client in
             let item = try await client.json(.post, "/api/items", #"{"name":"cached"}"#).decode(Item.self)
-            self.servers.redis.stop()
+            try await offloaded { [redis = self.servers.redis] in redis.stop() }
             defer { try? self.servers.redis.start() }
             try await waitUntil("health warn") {
                 try await client.json(.get, "/health").decode(HealthReport.self).status == .warn
@@ -206,7 +206,7 @@ import Testing
             #expect(read.status == .ok)
             #expect(read.headers[.xCache] == "bypass")
             #expect(try await client.json(.put, "/api/items/\(item.id)", #"{"name":"still writable"}"#).status == .ok)
-            try self.servers.redis.start()
+            try await offloaded { [redis = self.servers.redis] in try redis.start() }
             try await waitUntil("health pass") {
                 try await client.json(.get, "/health").decode(HealthReport.self).status == .pass
             }
@@ -218,7 +218,7 @@ import Testing
         try await self.servers.withApp { client in
             let item = try await client.json(.post, "/api/items", #"{"name":"survivor"}"#).decode(Item.self)
             _ = try await client.json(.get, "/api/items/\(item.id)")  // fills the cache
-            try self.servers.postgres.stop(mode: "immediate")
+            try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
             defer { try? self.servers.postgres.start() }
             try await waitUntil("not ready") { try await client.json(.get, "/health/ready").status == .serviceUnavailable }
             #expect(try await client.json(.get, "/health").status == .serviceUnavailable)
@@ -232,7 +232,7 @@ import Testing
             #expect(write.headers[.contentType] == "application/problem+json")
             #expect(!write.text.contains(String(self.servers.postgres.port)), "no data-store address in error bodies")
             #expect(try await client.json(.get, "/api/items?limit=5").status == .serviceUnavailable)
-            try self.servers.postgres.start()
+            try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
             try await waitUntil("ready again") { try await client.json(.get, "/health/ready").status == .ok }
             #expect(try await client.json(.post, "/api/items", #"{"name":"after"}"#).status == .created)
         }

@@ -85,8 +85,8 @@ import Testing
             try await group.waitForAll()
         }
         #expect(client.poolCounts.idle == 3)
-        try self.servers.postgres.stop(mode: "immediate")
-        try self.servers.postgres.start()
+        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
+        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
         // The first read after the restart succeeds: the stale connection is
         // dropped with every idle one, and the read retried on a fresh one.
         let value = try await client.withConnection(idempotent: true) { try $0.query("SELECT 7 AS v").first?.int("v") }
@@ -97,7 +97,7 @@ import Testing
     @Test func aStoppedServerGivesAnErrorNotAHang() async throws {
         let client = PostgresClient(settings: self.postgresSettings())
         _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
-        try self.servers.postgres.stop(mode: "immediate")
+        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
         defer { try? self.servers.postgres.start() }
         for _ in 0..<3 {
             do {
@@ -134,10 +134,10 @@ import Testing
     @Test func redisRecoversAfterARestartAndFailsFastWhileDown() async throws {
         let client = RedisClient(settings: self.redisSettings())
         try await client.ping()
-        self.servers.redis.stop()
+        try await offloaded { [redis = self.servers.redis] in redis.stop() }
         await #expect(throws: RedisError.self) { try await client.ping() }
         await #expect(throws: RedisError.connectionRefused) { try await client.ping() }
-        try self.servers.redis.start()
+        try await offloaded { [redis = self.servers.redis] in try redis.start() }
         try await client.ping()
     }
 }

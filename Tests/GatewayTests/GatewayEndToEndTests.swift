@@ -128,7 +128,7 @@ import Testing
 
     @Test func postgresDownShowsInsideTheUpstreamEntries() async throws {
         let stack = try await self.startStack()
-        try self.postgres.stop(mode: "immediate")
+        try await offloaded { [postgres = self.postgres] in try postgres.stop(mode: "immediate") }
         defer { try? self.postgres.start() }
         try await waitUntil("gateway fail") { try await Self.report(stack.base + "/health").status == .fail }
         let report = try await Self.report(stack.base + "/health")
@@ -139,7 +139,7 @@ import Testing
             #expect(entry.checks?["postgres:responseTime"]?.first?.status == .fail)
             #expect(entry.checks?["postgres:responseTime"]?.first?.output != nil)
         }
-        try self.postgres.start()
+        try await offloaded { [postgres = self.postgres] in try postgres.start() }
         try await waitUntil("gateway pass again") { try await Self.report(stack.base + "/health").status == .pass }
     }
 }

@@ -44,6 +44,8 @@ final class HealthWebhook: Sendable {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(payload)))
                 let response = try await self.client.execute(request, timeout: .seconds(5))
+                // Read (and drop) the answer, so the connection goes back to the pool.
+                _ = try? await response.body.collect(upTo: 64 * 1024)
                 if (200..<300).contains(Int(response.status.code)) { return }
             } catch {}
             if attempt < 3 { try? await Task.sleep(for: backoff.next()) }
