@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import TestSupport
 import Testing
 
@@ -129,6 +130,30 @@ import Testing
         #expect(try self.servers.redis.cli(["TTL", "k"]) == "-2")
         let wrong = RedisClient(settings: self.redisSettings(password: "wrong"))
         await #expect(throws: RedisError.authenticationFailed) { try await wrong.ping() }
+    }
+
+    /// A server that vanished without resetting its connections (a stopped
+    /// container) makes calls hang; the caller that gives up first (a health
+    /// check's timeout) must not leave the stuck connection's idle siblings
+    /// for the next callers.
+    @Test func aCallerThatGivesUpDropsTheIdleConnections() async throws {
+        struct GaveUp: Error {}
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 3))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 {
+                group.addTask { try await client.withConnection(idempotent: true) { _ = try $0.query("SELECT pg_sleep(0.1)") } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(client.poolCounts.idle == 2)
+        await #expect(throws: GaveUp.self) {
+            try await withTimeout(.milliseconds(200), error: GaveUp()) {
+                try await client.withConnection(idempotent: true) { _ = try $0.query("SELECT pg_sleep(1.5)") }
+            }
+        }
+        // The stuck call still runs on one of the two; its idle sibling is gone at once.
+        try await waitUntil(timeout: .milliseconds(800), "idle connections dropped") { client.poolCounts.idle == 0 }
+        #expect(client.poolCounts.busy == 1)
     }
 
     @Test func redisRecoversAfterARestartAndFailsFastWhileDown() async throws {

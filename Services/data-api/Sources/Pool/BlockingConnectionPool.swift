@@ -20,6 +20,11 @@ protocol BlockingConnection: AnyObject, Sendable {
 ///   when one connection died the server most likely restarted or went away,
 ///   and keeping the others would hand out zombies. The next acquire connects
 ///   anew, so the pool heals by itself as soon as the server answers again.
+/// - When a caller stops waiting for a call (its task is cancelled, e.g. by
+///   a health check's timeout), every idle connection is dropped at once, not
+///   only when the stuck call finally fails: a server or a path that vanished
+///   without resetting its connections (a stopped container) leaves them all
+///   silently dead, and each would hang its next caller the same way.
 /// - A call on a reused connection that fails because the connection was
 ///   stale can be retried once on a fresh one (`retryOnStale`), for reads only.
 final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
@@ -64,7 +69,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     func withConnection<T: Sendable>(retryOnStale: Bool = false, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let (connection, fresh) = try await self.acquire()
         do {
-            let result = try await self.threadPool.runIfActive { try body(connection) }
+            let result = try await self.run(body, on: connection)
             self.release(connection)
             return result
         } catch {
@@ -73,7 +78,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
             guard retryOnStale, broken, !fresh else { throw error }
             let (retry, _) = try await self.acquire(forceNew: true)
             do {
-                let result = try await self.threadPool.runIfActive { try body(retry) }
+                let result = try await self.run(body, on: retry)
                 self.release(retry)
                 return result
             } catch {
@@ -81,6 +86,25 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
                 throw error
             }
         }
+    }
+
+    /// Runs `body` on the pool's threads; if the caller's task is cancelled
+    /// meanwhile, the call goes on and the idle connections are dropped.
+    private func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, on connection: Connection) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await self.threadPool.runIfActive { try body(connection) }
+        } onCancel: {
+            self.dropIdle()
+        }
+    }
+
+    /// Closes every idle connection (outside the lock, as `dropped` goes out of scope).
+    private func dropIdle() {
+        let dropped: [Connection] = self.state.withLock { state in
+            defer { state.idle = [] }
+            return state.idle
+        }
+        withExtendedLifetime(dropped) {}
     }
 
     /// Numbers for metrics and tests: idle and busy connections.
@@ -154,13 +178,8 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
 
     private func release(_ connection: Connection) {
         if connection.isBroken {
-            // Drop it and every idle connection (see the type's comment); they
-            // close as `dropped` goes out of scope, outside the lock.
-            let dropped: [Connection] = self.state.withLock { state in
-                defer { state.idle = [] }
-                return state.idle
-            }
-            withExtendedLifetime(dropped) {}
+            // Drop it and every idle connection (see the type's comment).
+            self.dropIdle()
             self.releaseSlot()
             return
         }
