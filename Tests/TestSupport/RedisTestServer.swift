@@ -26,7 +26,10 @@ public final class RedisTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: self.logFile)
     }
 
+    /// Starts the server and waits for its `PONG`; does nothing while it runs
+    /// (a second `redis-server` would fail to bind, and the first would leak).
     public func start() throws {
+        guard self.pid == nil else { return }
         self.pid = try spawnProcess(["redis-server", self.configFile.path], outputPath: self.logFile)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
