@@ -82,16 +82,43 @@ public final class HealthMonitor: Service, Sendable {
         }
     }
 
+    /// Runs `check` once within the timeout and records the outcome. Every
+    /// failed run is logged at `debug` with its cause and duration; a run
+    /// that the timeout abandoned is logged again when it ends, with the cause
+    /// the timeout hid (e.g. `dns timeout` behind `timeout`).
     private func runOnce(_ check: any HealthCheck) async {
         let started = ContinuousClock.now
+        let key = check.descriptor.key
+        let abandoned = Atomic<Bool>(false)
+        let logger = self.logger
         let outcome: Result<HealthObservation, any Error>
         do {
-            outcome = .success(try await withTimeout(self.configuration.timeout, error: HealthCheckError.timeout) { try await check.run() })
+            outcome = .success(
+                try await withTimeout(self.configuration.timeout, error: HealthCheckError.timeout) {
+                    do {
+                        return try await check.run()
+                    } catch {
+                        if abandoned.load(ordering: .acquiring) {
+                            logger.debug(
+                                "abandoned health check run ended",
+                                metadata: ["check": "\(key)", "cause": "\(error.safeDescription)", "duration_ms": "\(Int((ContinuousClock.now - started).milliseconds))"]
+                            )
+                        }
+                        throw error
+                    }
+                }
+            )
         } catch {
+            abandoned.store(true, ordering: .releasing)
             outcome = .failure(error)
         }
         let elapsed = ContinuousClock.now - started
-        self.metrics.recordRun(check.descriptor.key, duration: elapsed, success: (try? outcome.get()) != nil)
+        if case .failure(let error) = outcome {
+            self.logger.debug(
+                "health check run failed", metadata: ["check": "\(key)", "cause": "\(error.safeDescription)", "duration_ms": "\(Int(elapsed.milliseconds))"]
+            )
+        }
+        self.metrics.recordRun(key, duration: elapsed, success: (try? outcome.get()) != nil)
         self.record(check.descriptor, outcome: outcome, elapsed: elapsed)
     }
 

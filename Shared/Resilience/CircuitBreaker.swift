@@ -52,6 +52,13 @@ public struct CircuitBreaker: Sendable, Equatable {
         self.configuration = configuration
     }
 
+    /// The state as reported (health, metrics): `half-open` as soon as an open
+    /// breaker's wait is over, before any call arrives, since the next call
+    /// will be a probe.
+    public func reportedState(now: ContinuousClock.Instant) -> State {
+        self.state == .open && self.admits(now: now) ? .halfOpen : self.state
+    }
+
     /// Whether ``tryAcquire(now:)`` would let a call through now, without
     /// reserving anything: closed; open with its wait over (the call becomes
     /// the first half-open probe); half-open with a probe slot free.

@@ -143,6 +143,47 @@ import Testing
         }
     }
 
+    @Test func anOpenBreakerClosesWithNoClientTrafficOnceTheEndpointAnswers() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream], ["BREAKER_CONSECUTIVE_FAILURES": "3", "BREAKER_OPEN_MS": "500", "EJECT_CONSECUTIVE_FAILURES": "1000", "RETRY_MAX_ATTEMPTS": "1"]) { client in
+            upstream.set(.status(500))
+            for _ in 0..<3 { #expect(try await self.get(client).status == .internalServerError) }
+            #expect(try Self.report(try await self.get(client, "/health")).status == .warn, "an open breaker degrades /health")
+            upstream.set(.ok)
+            // No client request to /api/ from here on: only the gateway's own probes reach the upstream.
+            try await waitUntil("the gateway's probes close the breaker") {
+                let health = try await self.get(client, "/health")
+                return try Self.report(health).status == .pass && String(buffer: health.body).contains(#""output":"closed""#)
+            }
+            #expect(upstream.hits >= 3 + 2, "two half-open probes went to the API path")
+            let metrics = String(buffer: try await self.get(client, "/metrics").body)
+            #expect(metrics.contains("gateway_breaker_probes_total{endpoint=\"\(upstream.url)\",outcome=\"200\"} 2"))
+        }
+    }
+
+    @Test func aSlowAPIKeepsTheBreakerOpenThoughItsHealthPasses() async throws {
+        let upstream = try await TestUpstream()
+        let settings = [
+            "BREAKER_CONSECUTIVE_FAILURES": "3", "BREAKER_OPEN_MS": "300", "EJECT_CONSECUTIVE_FAILURES": "1000", "RETRY_MAX_ATTEMPTS": "1",
+            "PER_TRY_TIMEOUT_MS": "200",
+        ]
+        try await self.withGateway([upstream], settings) { client in
+            // /health stays fast and passing; only the API path is slow.
+            upstream.set(.delay(.seconds(2)))
+            for _ in 0..<3 { #expect(try await self.get(client).status == .gatewayTimeout) }
+            // Several open waits pass; every probe times out and opens the breaker again.
+            try await waitUntil("a probe timed out") {
+                String(buffer: try await self.get(client, "/metrics").body).contains("gateway_breaker_probes_total{endpoint=\"\(upstream.url)\",outcome=\"timeout\"}")
+            }
+            try await Task.sleep(for: .seconds(1))
+            let health = try await self.get(client, "/health")
+            #expect(try Self.report(health).status == .warn)
+            #expect(!String(buffer: health.body).contains(#""output":"closed""#), "a passing /health alone never closes it")
+            upstream.set(.ok)
+            try await waitUntil("closed once the API answers in time") { try Self.report(try await self.get(client, "/health")).status == .pass }
+        }
+    }
+
     @Test func theRetryBudgetStopsARetryStorm() async throws {
         let a = try await TestUpstream()
         let b = try await TestUpstream()
@@ -213,8 +254,8 @@ import Testing
 
 @Suite struct GatewayDiscoveryAndAlertingTests {
     @Test func aHostNameStandsForEveryAddressItResolvesTo() async throws {
-        #expect(EndpointSet.addresses(of: "localhost").contains("127.0.0.1"))
-        #expect(EndpointSet.isIPAddress("10.1.2.3") && EndpointSet.isIPAddress("::1") && !EndpointSet.isIPAddress("data-api"))
+        #expect(try await HostResolver.shared.resolve("localhost", timeout: .seconds(5)).addresses.contains("127.0.0.1"))
+        #expect(HostResolver.isNumeric("10.1.2.3") && HostResolver.isNumeric("::1") && !HostResolver.isNumeric("data-api"))
         let configuration = try GatewayConfiguration(ConfigReader(environment: ["UPSTREAM_URLS": "http://localhost:8099"]))
         var logger = Logger(label: "t")
         logger.logLevel = .critical

@@ -28,6 +28,16 @@ import Testing
         #expect(!self.call(&breaker, success: true), "open refuses calls")
     }
 
+    @Test func anOpenBreakerIsReportedHalfOpenOnceItsWaitIsOverWithoutAnyCall() {
+        var breaker = self.breaker(consecutive: 1)
+        _ = self.call(&breaker, success: false)
+        #expect(breaker.reportedState(now: self.start + .seconds(4)) == .open)
+        #expect(breaker.reportedState(now: self.start + .seconds(5)) == .halfOpen, "no call needed to report it")
+        #expect(breaker.state == .open, "reporting changes nothing")
+        #expect(self.call(&breaker, success: true, at: 5) && self.call(&breaker, success: true, at: 5))
+        #expect(breaker.reportedState(now: self.start + .seconds(5)) == .closed)
+    }
+
     @Test func aSuccessResetsTheStreak() {
         var breaker = self.breaker(consecutive: 3, minimum: 100)
         for success in [false, false, true, false, false] { _ = self.call(&breaker, success: success) }

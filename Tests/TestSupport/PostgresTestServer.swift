@@ -12,19 +12,22 @@ public final class PostgresTestServer: @unchecked Sendable {
     public let password: String
     public let directory: URL
     private let binaries: String
+    private let listenAddresses: String
     private var dataDirectory: String { self.directory.appendingPathComponent("data").path }
     public var logFile: String { self.directory.appendingPathComponent("postgres.log").path }
 
     /// The libpq URI without the password (pass it apart, as production does).
     public var url: String { "postgresql://app@127.0.0.1:\(self.port)/app" }
 
-    public init(password: String = "pg-test-" + UUID().uuidString.prefix(8).lowercased()) throws {
+    /// Listens on 127.0.0.1 and on `extraListenAddress` (a ``TestNetwork``'s host side), if given.
+    public init(password: String = "pg-test-" + UUID().uuidString.prefix(8).lowercased(), extraListenAddress: String? = nil) throws {
         self.binaries = ProcessInfo.processInfo.environment["TEST_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
         guard FileManager.default.isExecutableFile(atPath: "\(self.binaries)/initdb") else {
             throw TestServerError("PostgreSQL server binaries not found in \(self.binaries): run scripts/test, which installs them")
         }
         self.port = try freePort()
         self.password = password
+        self.listenAddresses = (["127.0.0.1"] + [extraListenAddress].compactMap { $0 }).joined(separator: ",")
         self.directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("pg-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let passwordFile = self.directory.appendingPathComponent("pwfile").path
@@ -34,6 +37,13 @@ public final class PostgresTestServer: @unchecked Sendable {
             "\(self.binaries)/initdb", "-D", self.dataDirectory, "-U", "app", "--pwfile=\(passwordFile)",
             "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync", "-E", "UTF8",
         ])
+        if let extraListenAddress {
+            let hba = URL(fileURLWithPath: self.dataDirectory).appendingPathComponent("pg_hba.conf")
+            let handle = try FileHandle(forWritingTo: hba)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("host all all \(extraListenAddress)/24 scram-sha-256\n".utf8))
+            try handle.close()
+        }
         try self.start()
         try self.asOwner(["\(self.binaries)/createdb", "-h", self.directory.path, "-p", String(self.port), "-U", "app", "app"])
     }
@@ -49,7 +59,7 @@ public final class PostgresTestServer: @unchecked Sendable {
         do {
             try self.asOwner([
                 "\(self.binaries)/pg_ctl", "-D", self.dataDirectory, "-l", self.logFile, "-w", "-t", "30",
-                "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1 -c log_statement=all -c fsync=off",
+                "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=\(self.listenAddresses) -c log_statement=all -c fsync=off",
                 "start",
             ])
         } catch {

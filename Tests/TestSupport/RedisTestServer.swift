@@ -11,11 +11,13 @@ public final class RedisTestServer: @unchecked Sendable {
 
     public var url: String { "redis://127.0.0.1:\(self.port)/0" }
 
-    public init(password: String = "redis-test-" + UUID().uuidString.prefix(8).lowercased()) throws {
+    /// Listens on 127.0.0.1 and on `extraListenAddress` (a ``TestNetwork``'s host side), if given.
+    public init(password: String = "redis-test-" + UUID().uuidString.prefix(8).lowercased(), extraListenAddress: String? = nil) throws {
         self.port = try freePort()
         self.password = password
         self.configFile = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("redis-test-\(UUID().uuidString).conf")
-        let config = "bind 127.0.0.1\nport \(self.port)\nrequirepass \(password)\nsave \"\"\nappendonly no\ndaemonize no\n"
+        let bind = (["127.0.0.1"] + [extraListenAddress].compactMap { $0 }).joined(separator: " ")
+        let config = "bind \(bind)\nport \(self.port)\nrequirepass \(password)\nsave \"\"\nappendonly no\ndaemonize no\n"
         try Data(config.utf8).write(to: self.configFile)
         try self.start()
     }

@@ -49,6 +49,23 @@ struct HealthView: Equatable, Sendable {
         }
     }
 
+    /// What keeps the stack from being settled (every upstream answering and
+    /// not failing, every breaker closed), one phrase each, e.g.
+    /// `upstream 10.89.0.5:8081 fail (postgres:responseTime fail: timeout)`.
+    var unsettled: [String] {
+        guard self.gateway != nil else { return ["the gateway did not answer"] }
+        guard !self.upstreams.isEmpty else { return ["the gateway reports no upstream"] }
+        let upstreams = self.upstreams.sorted { $0.key < $1.key }.compactMap { id, upstream -> String? in
+            guard upstream.status == "fail" else { return nil }
+            let detail = (upstream.failingChecks + [upstream.output].compactMap { $0 }).joined(separator: "; ")
+            return "upstream \(Self.label(id)) fail" + (detail.isEmpty ? "" : " (\(detail))")
+        }
+        let breakers = self.breakers.sorted { $0.key < $1.key }.compactMap { id, state in
+            state == "closed" ? nil : "breaker of \(Self.label(id)) \(state)"
+        }
+        return upstreams + breakers
+    }
+
     static func severity(_ status: String?) -> Int {
         switch status {
         case "pass": 0

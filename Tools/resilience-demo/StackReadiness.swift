@@ -11,21 +11,19 @@ struct StackReadiness: Sendable {
         let description: String
     }
 
+    /// Waits until ``HealthView/unsettled`` is empty; on timeout, the error
+    /// names every upstream, check and breaker that was not settled.
     func waitUntilSettled(timeout: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + timeout
-        var last = "no answer"
+        var last = ["the gateway did not answer"]
         while ContinuousClock.now < deadline {
             let exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/health", timeoutMs: 2000)
-            if let body = try? JSONDecoder().decode(HealthBody.self, from: exchange.body) {
-                let view = HealthView(gateway: body, serviceReady: nil)
-                let settled = !view.upstreams.isEmpty && view.upstreams.values.allSatisfy { $0.status != "fail" }
-                    && view.breakers.values.allSatisfy { $0 == "closed" }
-                if settled { return }
-                last = "gateway \(body.status)"
-            }
+            let body = try? JSONDecoder().decode(HealthBody.self, from: exchange.body)
+            last = HealthView(gateway: body, serviceReady: nil).unsettled
+            if last.isEmpty { return }
             try await Task.sleep(for: .milliseconds(250))
         }
-        throw NotSettled(description: "the stack did not settle within \(timeout) (last: \(last)); is it up?")
+        throw NotSettled(description: "the stack did not settle within \(timeout): \(last.joined(separator: ", "))")
     }
 
     /// Creates `count` items to read during the run; returns their ids.

@@ -107,6 +107,8 @@ struct ItemsController<Context: RequestContext>: Sendable {
             throw Self.unavailable(error)
         } catch let error as PoolError {
             throw Self.unavailable(error)
+        } catch let error as ResolveError {
+            throw Self.unavailable(error)
         }
     }
 

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Shared
 
 /// One libpq connection. Every method blocks: call them only on the pool's
 /// thread pool. Closed (`PQfinish`) in `deinit`.
@@ -14,10 +15,16 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     /// Set after a client-side timeout: the protocol state is unknown.
     private var abandoned = false
 
-    /// Connects with the settings' URL, password and timeouts.
+    /// Connects with the settings' URL, password and timeouts, within
+    /// `connectTimeoutSeconds` in all: name resolution (``HostResolver``,
+    /// whose addresses go to libpq as `hostaddr`, the names staying `host`
+    /// for authentication), the TCP connect to every address, TLS and start-up.
+    /// libpq's own `PQconnectdbParams` can't promise that: its `getaddrinfo`
+    /// is unbounded and `connect_timeout` applies to each address anew.
     init(settings: PostgresSettings) throws {
-        // Defaults first; the URL (expanded from `dbname`) overrides them;
-        // an explicit password overrides the URL's.
+        let deadline = ContinuousClock.now + .seconds(settings.connectTimeoutSeconds)
+        // Defaults first; the URL (expanded from `dbname`) overrides them; the
+        // resolved addresses and an explicit password override the URL's.
         var pairs: [(String, String)] = [
             ("connect_timeout", String(settings.connectTimeoutSeconds)),
             ("application_name", settings.applicationName),
@@ -29,20 +36,100 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
             ("options", "-c statement_timeout=\(Int(settings.statementTimeout.milliseconds))"),
             ("dbname", settings.url),
         ]
+        pairs += try Self.resolvedHosts(url: settings.url, deadline: deadline)
         if let password = settings.password { pairs.append(("password", password)) }
         self.queryDeadline = settings.statementTimeout + .seconds(1)
         let handle: OpaquePointer? = withCStringArray(pairs.map(\.0)) { keys in
             withCStringArray(pairs.map(\.1)) { values in
-                PQconnectdbParams(keys, values, 1)
+                PQconnectStartParams(keys, values, 1)
             }
         }
         guard let handle else { throw PostgresError.connectionFailed }
-        guard PQstatus(handle) == CONNECTION_OK else {
-            let error = PostgresError.connection(message: String(cString: PQerrorMessage(handle)))
+        do {
+            try Self.completeConnect(handle, deadline: deadline)
+        } catch {
             PQfinish(handle)
             throw error
         }
         self.handle = handle
+    }
+
+    /// `host` and `hostaddr` for every TCP host the URL names, one entry per
+    /// address, so libpq itself never resolves a name. Empty when the URL
+    /// names no host or a Unix socket folder (libpq's defaults apply).
+    private static func resolvedHosts(url: String, deadline: ContinuousClock.Instant) throws -> [(String, String)] {
+        let (hosts, ports) = Self.hostsAndPorts(url: url)
+        guard !hosts.isEmpty, !hosts.contains(where: { $0.isEmpty || $0.hasPrefix("/") || $0.hasPrefix("@") }) else { return [] }
+        var names: [String] = []
+        var addresses: [String] = []
+        var addressPorts: [String] = []
+        for (index, host) in hosts.enumerated() {
+            let resolution: HostResolver.Resolution
+            do {
+                resolution = try HostResolver.shared.resolve(host, deadline: deadline)
+            } catch {
+                // With several hosts, one that does not resolve is skipped as libpq would.
+                if hosts.count > 1 { continue }
+                throw error
+            }
+            for address in resolution.addresses {
+                names.append(host)
+                addresses.append(address)
+                if !ports.isEmpty { addressPorts.append(ports.count == hosts.count ? ports[index] : ports[0]) }
+            }
+        }
+        guard !addresses.isEmpty else { throw ResolveError.notFound }
+        var pairs = [("host", names.joined(separator: ",")), ("hostaddr", addresses.joined(separator: ","))]
+        if !addressPorts.isEmpty { pairs.append(("port", addressPorts.joined(separator: ","))) }
+        return pairs
+    }
+
+    /// The `host` and `port` lists of a connection URL or key=value string
+    /// (`PQconninfoParse`; `PGHOST` and `PGPORT` when it names none).
+    private static func hostsAndPorts(url: String) -> (hosts: [String], ports: [String]) {
+        var host = ProcessInfo.processInfo.environment["PGHOST"]
+        var port = ProcessInfo.processInfo.environment["PGPORT"]
+        if let options = PQconninfoParse(url, nil) {
+            defer { PQconninfoFree(options) }
+            var cursor = options
+            while let keyword = cursor.pointee.keyword {
+                switch String(cString: keyword) {
+                case "host": if let value = cursor.pointee.val { host = String(cString: value) }
+                case "port": if let value = cursor.pointee.val { port = String(cString: value) }
+                default: break
+                }
+                cursor += 1
+            }
+        }
+        let split = { (list: String?) in list.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? [] }
+        return (split(host), split(port))
+    }
+
+    /// Drives `PQconnectPoll` with `poll(2)` until the connection is made,
+    /// fails, or `deadline` passes.
+    private static func completeConnect(_ handle: OpaquePointer, deadline: ContinuousClock.Instant) throws {
+        guard PQstatus(handle) != CONNECTION_BAD else {
+            throw PostgresError.connection(message: String(cString: PQerrorMessage(handle)))
+        }
+        // As the libpq manual says: behave as if the last call returned WRITING.
+        var state = PGRES_POLLING_WRITING
+        while true {
+            switch state {
+            case PGRES_POLLING_OK:
+                return
+            case PGRES_POLLING_FAILED:
+                throw PostgresError.connection(message: String(cString: PQerrorMessage(handle)))
+            default:
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else { throw PostgresError.timeout }
+                let events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT
+                var descriptor = pollfd(fd: PQsocket(handle), events: Int16(events), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(max(1, remaining.milliseconds.rounded(.up))))
+                if ready < 0, errno != EINTR { throw PostgresError.connectionFailed }
+                if ready == 0 { continue }
+                state = PQconnectPoll(handle)
+            }
+        }
     }
 
     deinit {

@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import Shared
 
 /// A Redis reply, copied out of hiredis.
 enum RedisReply: Sendable, Equatable {
@@ -19,16 +20,32 @@ enum RedisReply: Sendable, Equatable {
 final class RedisConnection: BlockingConnection, @unchecked Sendable {
     private let context: UnsafeMutablePointer<redisContext>
 
+    /// Connects within `connectTimeout` in all: name resolution
+    /// (``HostResolver``; hiredis would call an unbounded `getaddrinfo`), the
+    /// TCP connect to each address in turn, `AUTH` and `SELECT`.
     init(settings: RedisSettings) throws {
-        guard let context = redisConnectWithTimeout(settings.host, Int32(settings.port), timeval(settings.connectTimeout)) else {
-            throw RedisError.connectionFailed
+        let deadline = ContinuousClock.now + settings.connectTimeout
+        let addresses = try HostResolver.shared.resolve(settings.host, deadline: deadline).addresses
+        var connected: UnsafeMutablePointer<redisContext>?
+        var lastError = RedisError.connectionFailed
+        for address in addresses {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else {
+                lastError = .timeout
+                break
+            }
+            guard let context = redisConnectWithTimeout(address, Int32(settings.port), timeval(remaining)) else { continue }
+            if context.pointee.err == 0 {
+                connected = context
+                break
+            }
+            lastError = RedisError.io(message: Self.errorText(context))
+            redisFree(context)
         }
+        guard let context = connected else { throw lastError }
         self.context = context
-        if context.pointee.err != 0 {
-            // `deinit` frees the context.
-            throw RedisError.io(message: Self.errorText(context))
-        }
-        redisSetTimeout(context, timeval(settings.commandTimeout))
+        // The handshake shares the connect deadline; commands get their own timeout after it.
+        redisSetTimeout(context, timeval(max(.milliseconds(1), deadline - ContinuousClock.now)))
         redisEnableKeepAlive(context)
         if let password = settings.password {
             guard case .status = try self.command(["AUTH", password]) else { throw RedisError.authenticationFailed }
@@ -36,6 +53,7 @@ final class RedisConnection: BlockingConnection, @unchecked Sendable {
         if settings.database != 0 {
             guard case .status = try self.command(["SELECT", String(settings.database)]) else { throw RedisError.commandFailed }
         }
+        redisSetTimeout(context, timeval(settings.commandTimeout))
     }
 
     deinit {

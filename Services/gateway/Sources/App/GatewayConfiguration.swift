@@ -30,6 +30,9 @@ public struct GatewayConfiguration: Sendable {
     /// Active health checks of every endpoint.
     public var upstreamHealthPath: String
     public var upstreamHealth: HealthMonitorConfiguration
+    /// The path of the gateway's own half-open probe (`BREAKER_PROBE_PATH`): an
+    /// API path, so it takes the road client requests take, not the health path.
+    public var breakerProbePath: String
     /// `/health/ready` also requires a healthy upstream.
     public var readyRequiresUpstream: Bool
     public var webhookURL: URL?
@@ -76,6 +79,10 @@ public struct GatewayConfiguration: Sendable {
         self.ejectAfterFailures = try reader.int("EJECT_CONSECUTIVE_FAILURES", default: 3, range: 1...10_000)
         self.ejectionDuration = try reader.milliseconds("EJECT_DURATION_MS", default: .seconds(2), range: 1...3_600_000)
         self.upstreamHealthPath = reader.string("UPSTREAM_HEALTH_PATH", default: "/health")
+        self.breakerProbePath = reader.string("BREAKER_PROBE_PATH", default: "/api/data")
+        guard self.breakerProbePath.hasPrefix("/api/") else {
+            throw ConfigError(setting: "BREAKER_PROBE_PATH", problem: "must be a path under /api/ (a GET that clients use)")
+        }
         self.upstreamHealth = HealthMonitorConfiguration(
             interval: try reader.milliseconds("UPSTREAM_HEALTH_INTERVAL_MS", default: .milliseconds(250), range: 10...600_000),
             timeout: try reader.milliseconds("UPSTREAM_HEALTH_TIMEOUT_MS", default: .milliseconds(500), range: 10...600_000),

@@ -11,6 +11,12 @@ struct GatewayMetrics: Sendable {
         Counter(label: "gateway_upstream_attempts_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: self.telemetry.factory).increment()
     }
 
+    /// `gateway_breaker_probes_total{endpoint,outcome}`: the gateway's own
+    /// half-open probes (not client attempts, so not in the attempts counter).
+    func breakerProbe(_ endpoint: String, outcome: String) {
+        Counter(label: "gateway_breaker_probes_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: self.telemetry.factory).increment()
+    }
+
     func retry() {
         Counter(label: "gateway_retries_total", factory: self.telemetry.factory).increment()
     }

@@ -47,7 +47,7 @@ public final class Endpoint: Sendable {
     public var snapshot: Snapshot {
         self.state.withLock { state in
             Snapshot(
-                url: self.url, healthy: state.damper.isHealthy, ejected: state.ejectedAt != nil, breaker: state.breaker.state,
+                url: self.url, healthy: state.damper.isHealthy, ejected: state.ejectedAt != nil, breaker: state.breaker.reportedState(now: .now),
                 report: state.report, latencyMilliseconds: state.latencyMilliseconds, checkedAt: state.checkedAt,
                 output: state.output, outstanding: state.outstanding
             )
@@ -60,6 +60,14 @@ public final class Endpoint: Sendable {
     /// long as another endpoint carries the load.
     func isAvailable(now: ContinuousClock.Instant) -> Bool {
         self.state.withLock { $0.damper.isHealthy && $0.ejectedAt == nil && $0.breaker.admits(now: now) }
+    }
+
+    /// Whether the gateway should send a probe of its own: the endpoint passes
+    /// its active checks and is not ejected, but its breaker is not closed and
+    /// admits a call now. Without it, a breaker that opened stays open for as
+    /// long as no client sends it traffic.
+    func wantsBreakerProbe(now: ContinuousClock.Instant) -> Bool {
+        self.state.withLock { $0.damper.isHealthy && $0.ejectedAt == nil && $0.breaker.state != .closed && $0.breaker.admits(now: now) }
     }
 
     /// Reserves a call if the breaker allows it (a half-open probe slot included).

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOPosix
 import ServiceLifecycle
 import Shared
 import Synchronization
@@ -41,7 +40,7 @@ public final class EndpointSet: Service, Sendable {
     }
 
     public func run() async throws {
-        guard self.configured.contains(where: { !Self.isIPAddress($0.host ?? "") }) else { return try await gracefulShutdown() }
+        guard self.configured.contains(where: { !HostResolver.isNumeric($0.host ?? "") }) else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.resolve()
@@ -57,11 +56,12 @@ public final class EndpointSet: Service, Sendable {
         for url in self.configured {
             let host = url.host ?? ""
             let port = url.port ?? 80
-            if Self.isIPAddress(host) {
+            if HostResolver.isNumeric(host) {
                 urls.append(Self.base(url))
                 continue
             }
-            let addresses = (try? await NIOThreadPool.singleton.runIfActive { Self.addresses(of: host) }) ?? []
+            // Bounded like any connect: a resolver that does not answer keeps the last addresses.
+            let addresses = (try? await HostResolver.shared.resolve(host, timeout: self.configuration.connectTimeout).addresses) ?? []
             if addresses.isEmpty {
                 // Keep the name itself as the endpoint; its checks will tell.
                 urls.append(Self.base(url))
@@ -82,30 +82,5 @@ public final class EndpointSet: Service, Sendable {
 
     static func base(_ url: URL) -> String {
         "http://\(url.host ?? "127.0.0.1"):\(url.port ?? 80)"
-    }
-
-    static func isIPAddress(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
-    }
-
-    /// The IPv4 and IPv6 addresses of `host` (getaddrinfo, blocking), sorted.
-    static func addresses(of host: String) -> [String] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
-        defer { freeaddrinfo(first) }
-        var addresses: Set<String> = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let info = cursor {
-            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
-                addresses.insert(String(cString: buffer))
-            }
-            cursor = info.pointee.ai_next
-        }
-        return addresses.sorted()
     }
 }

@@ -10,6 +10,13 @@ import Shared
 /// code, and the checks in its body), in parallel, each with a timeout, and
 /// records the result in the endpoint. Requests to the gateway's `/health`
 /// only read these results.
+///
+/// It also closes breakers that no client traffic would: when an endpoint
+/// passes its check but its breaker is waiting for a half-open probe, the
+/// poller sends the probes itself, `GET BREAKER_PROBE_PATH` with the per-try
+/// timeout. That path is an API path, so a replica whose health endpoint is
+/// fast but whose API is slow or failing (slow-upstream) fails the probe and
+/// its breaker opens again; only an API that answers in time closes it.
 struct UpstreamHealthPoller: Service {
     let endpoints: EndpointSet
     let client: HTTPClient
@@ -70,5 +77,36 @@ struct UpstreamHealthPoller: Service {
             self.logger.warning("upstream endpoint changed health", metadata: metadata)
         }
         if returned { self.logger.notice("ejected endpoint returned", metadata: ["endpoint": "\(endpoint.url)"]) }
+        await self.probeBreaker(endpoint)
+    }
+
+    /// Sends half-open probes, one after the other, while the endpoint wants
+    /// them (at most `halfOpenProbes`, the number that closes the breaker).
+    private func probeBreaker(_ endpoint: Endpoint) async {
+        for _ in 0..<self.configuration.breaker.halfOpenProbes {
+            guard endpoint.wantsBreakerProbe(now: .now), endpoint.tryAcquire(now: .now) else { return }
+            let timeout = self.configuration.perTryTimeout
+            var outcome: String
+            do {
+                let request = HTTPClientRequest(url: endpoint.url + self.configuration.breakerProbePath)
+                let code = try await withTimeout(timeout, error: ProxyError.perTryTimeout) {
+                    let response = try await self.client.execute(request, timeout: .nanoseconds(Int64(timeout.milliseconds * 1_000_000)))
+                    _ = try await response.body.collect(upTo: 256 * 1024)
+                    return Int(response.status.code)
+                }
+                outcome = String(code)
+            } catch {
+                outcome = ProxyError.classify(error).rawValue
+            }
+            let success = Int(outcome).map { $0 < 500 } ?? false
+            let effect = endpoint.recordCall(success: success, now: .now, ejectAfter: self.configuration.ejectAfterFailures)
+            self.metrics.breakerProbe(endpoint.url, outcome: outcome)
+            if effect.ejected { self.metrics.ejection(endpoint.url) }
+            if let state = effect.breakerChanged {
+                self.metrics.breaker(endpoint.url, state: state)
+                self.logger.notice("breaker changed after the gateway's probe", metadata: ["endpoint": "\(endpoint.url)", "state": "\(state.rawValue)", "outcome": "\(outcome)"])
+            }
+            guard success else { return }
+        }
     }
 }
