@@ -12,6 +12,8 @@ final class HealthSampler: Sendable {
         var view: HealthView?
         var baseline: HealthView?
         var recoveredSince: ContinuousClock.Instant?
+        /// Per upstream: since when it has been `pass` (absent while it is not).
+        var passingSince: [String: ContinuousClock.Instant] = [:]
     }
 
     let client: HTTPClient
@@ -78,6 +80,9 @@ final class HealthSampler: Sendable {
     /// Since when everything has been back to the baseline, if it is now.
     var recoveredSince: ContinuousClock.Instant? { self.state.withLock { $0.recoveredSince } }
 
+    /// Per upstream: since when it has been `pass`, for those that pass now.
+    var passingSince: [String: ContinuousClock.Instant] { self.state.withLock { $0.passingSince } }
+
     var hasSampled: Bool { self.state.withLock { $0.view != nil } }
 
     private func update(_ change: (inout State) -> Void) {
@@ -87,6 +92,13 @@ final class HealthSampler: Sendable {
             let old = state.view
             let new = HealthView(gateway: state.gateway, serviceReady: state.serviceReady)
             state.view = new
+            for (id, upstream) in new.upstreams {
+                if upstream.status != "pass" {
+                    state.passingSince[id] = nil
+                } else if state.passingSince[id] == nil {
+                    state.passingSince[id] = now
+                }
+            }
             if let baseline = state.baseline {
                 if !new.isRecovered(comparedTo: baseline) {
                     state.recoveredSince = nil

@@ -14,6 +14,7 @@ enum ReportPrinter {
             "latency        p50 \(result.latency.p50Ms) ms, p99 \(result.latency.p99Ms) ms, max \(result.latency.maxMs) ms (deadline \(result.settings.requestDeadlineMs) ms)",
             "time to detect \(detect)\(budget)\(result.detectedBy.map { ": \($0)" } ?? "")",
             "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(Expectations.recoveryBudgetMs) ms)",
+            "replicas back  \(Self.replicaRecovery(result.replicaRecoveryMs))",
             "client errors  \(result.clientErrorRatePercent) % of requests, reads \(result.readErrorRatePercent) %"
                 + (result.gatewayRetries.map { "; gateway retries: \($0)" } ?? ""),
             "writes lost    \(result.writesLost.map(String.init) ?? "unknown") of \(requests.writesAcknowledged) acknowledged (looked up in PostgreSQL)",
@@ -21,6 +22,14 @@ enum ReportPrinter {
         lines.append("result         " + (result.passed ? "PASS" : "FAIL"))
         lines += result.failures.map { "  - \($0)" }
         return lines.joined(separator: "\n")
+    }
+
+    /// "10.89.0.5:8081 310 ms, 10.89.0.6:8081 420 ms after the fault's removal".
+    static func replicaRecovery(_ times: [String: Int]?) -> String {
+        guard let times else { return "- (no removal)" }
+        guard !times.isEmpty else { return "none passing at the end" }
+        let each: [String] = times.sorted { $0.key < $1.key }.map { key, ms in "\(key) \(ms) ms" }
+        return each.joined(separator: ", ") + " after the fault's removal"
     }
 
     static func table(_ results: [ScenarioResult], errors: [String: String]) -> String {

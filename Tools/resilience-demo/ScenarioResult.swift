@@ -33,6 +33,10 @@ struct ScenarioResult: Codable, Sendable {
     var detectedBy: String?
     var detectionBudgetMs: Int?
     var timeToRecoverMs: Int?
+    /// Per upstream (as the gateway names it): time from the fault's removal
+    /// until it passed again (0 when it passed all along); absent for those
+    /// not passing at the end of the run.
+    var replicaRecoveryMs: [String: Int]?
     var clientErrorRatePercent: Double
     var readErrorRatePercent: Double
     var writesLost: Int?

@@ -109,11 +109,15 @@ struct ScenarioRunner: Sendable {
         if let removedAt, let since = sampler.recoveredSince {
             recoverMs = max(0, timeline.offset(since) - removedAt)
         }
+        let replicaRecovery = removedAt.map { removedAt in
+            sampler.passingSince.reduce(into: [String: Int]()) { $0[HealthView.label($1.key)] = max(0, timeline.offset($1.value) - removedAt) }
+        }
         return ScenarioResult(
             scenario: scenario.name, description: scenario.summary, target: self.options.target, settings: self.options.settings,
             durationMs: timeline.offset(), requests: requests, latency: .init(samples), faultInjectedAtMs: injectedAt, faultRemovedAtMs: removedAt,
             timeToDetectMs: detection.map { max(0, $0.atMs - injectedAt) }, detectedBy: detection?.text,
             detectionBudgetMs: self.options.settings.detectionBudgetMs(scenario.detection), timeToRecoverMs: recoverMs,
+            replicaRecoveryMs: replicaRecovery,
             clientErrorRatePercent: percent(requests.failed, of: requests.total),
             readErrorRatePercent: percent(requests.readErrors, of: requests.reads), writesLost: nil, gatewayRetries: nil, timeline: timeline.all
         )

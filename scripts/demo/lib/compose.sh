@@ -52,6 +52,23 @@ _need_chaos_urls() {
         die "$1 needs the replicas' admin API on compose" "set DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (see deploy/compose.demo.yaml)"
 }
 
+# _wait_accepting SCENARIO ID SECS: wait until the restarted store answers.
+_wait_accepting() {
+    local deadline reply
+    deadline=$(_deadline_after "$3")
+    while :; do
+        if [[ $1 == postgres-outage ]]; then
+            "$DEMO_ENGINE" exec "$2" pg_isready -q -h 127.0.0.1 >/dev/null 2>&1 && return 0
+        else
+            # Without the password, PING answers NOAUTH: accepting all the same.
+            reply=$("$DEMO_ENGINE" exec "$2" redis-cli ping 2>&1 || true)
+            [[ $reply == *PONG* || $reply == *NOAUTH* ]] && return 0
+        fi
+        _past "$deadline" && die "the restarted container did not accept connections within $3s"
+        sleep 0.1
+    done
+}
+
 _restarts() { "$DEMO_ENGINE" inspect -f '{{.RestartCount}}' "$1" 2>/dev/null || printf '0\n'; }
 
 # Wait until the container has restarted (its restart count grew) and runs.
@@ -110,8 +127,12 @@ target_remove() {
     local id before
     case $1 in
         postgres-outage | redis-outage)
-            "$DEMO_ENGINE" start "$(_recall stopped-dependency)" >/dev/null
+            id=$(_recall stopped-dependency)
+            "$DEMO_ENGINE" start "$id" >/dev/null
             rm -f "$DEMO_STATE_DIR/stopped-dependency"
+            # Returns once the store accepts connections (as pg_ctl start -w
+            # does locally), so recovery is timed from that moment.
+            _wait_accepting "$1" "$id" 60
             ;;
         replica-crash)
             read -r id before <<<"$(_recall crashed)"
