@@ -23,7 +23,8 @@ import Yams
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             for container in RenderedOverlay.containers(workload) {
-                for (probe, kind) in [("startupProbe", HealthProbe.Kind.startup), ("readinessProbe", .ready), ("livenessProbe", .live)] {
+                let probes: [(String, HealthProbe.Kind)] = [("startupProbe", .startup), ("readinessProbe", .ready), ("livenessProbe", .live)]
+                for (probe, kind) in probes {
                     #expect(container[probe] != nil, "\(overlay): \(name) has no \(probe)")
                     if Self.services.contains(name) {
                         #expect(container[probe]?["httpGet"]?["path"]?.string == "/health/\(kind.rawValue)", "\(overlay): \(name) \(probe)")
@@ -84,15 +85,18 @@ import Yams
             try String(contentsOf: demo.appendingPathComponent($0), encoding: .utf8).trimmingCharacters(in: .newlines)
         }
         let dev = try RenderedOverlay("dev")
-        #expect(Set(dev.secretValues) == Set(demoValues), "the dev overlay's demo secrets differ from deploy/demo-secrets")
+        let sameDemoValues = Set(dev.secretValues) == Set(demoValues)
+        #expect(sameDemoValues, "the dev overlay's demo secrets differ from deploy/demo-secrets")
         let devWithoutSecrets = try Self.yaml(dev.objects.filter { $0["kind"]?.string != "Secret" })
         let prod = try RenderedOverlay("prod")
         #expect(prod.objects("Secret").isEmpty, "prod must not ship credentials")
         var texts = [("dev (Secrets left out)", devWithoutSecrets), ("prod", prod.text)]
         for file in try Self.sources() { texts.append((file.path, try String(contentsOf: file, encoding: .utf8))) }
+        // Booleans first: a failure must not print the value.
         for value in demoValues {
             for (label, text) in texts {
-                #expect(!text.contains(value) && !text.contains(Data(value.utf8).base64EncodedString()), "a secret value appears in \(label)")
+                let appears = text.contains(value) || text.contains(Data(value.utf8).base64EncodedString())
+                #expect(!appears, "a secret value appears in \(label)")
             }
         }
     }
@@ -107,9 +111,13 @@ import Yams
         defer { secrets.remove() }
 
         let dataAPI = try DataAPIConfiguration(ConfigReader(environment: secrets.environment("Deployment", "data-api")))
-        #expect(dataAPI.postgres.password == secrets.value("postgres-credentials"))
-        #expect(dataAPI.redis.password == secrets.value("redis-credentials"))
-        #expect(dataAPI.adminToken == (overlay == "dev" ? secrets.value("admin-token") : nil))
+        // Booleans first: a failure must not print a password.
+        let postgresPasswordRead = dataAPI.postgres.password == secrets.value("postgres-credentials")
+        let redisPasswordRead = dataAPI.redis.password == secrets.value("redis-credentials")
+        let adminTokenRead = dataAPI.adminToken == (overlay == "dev" ? secrets.value("admin-token") : nil)
+        #expect(postgresPasswordRead, "DATABASE_PASSWORD_FILE")
+        #expect(redisPasswordRead, "REDIS_PASSWORD_FILE")
+        #expect(adminTokenRead, "ADMIN_TOKEN_FILE (dev only)")
         #expect(dataAPI.http.port == 8081 && dataAPI.redis.host == "redis")
         // In-flight work ends within the statement timeout plus the client's 1 s.
         try Self.expectShutdownFits(rendered, "data-api", drain: dataAPI.drainDelay, inFlight: dataAPI.postgres.statementTimeout + .seconds(1))
@@ -123,7 +131,7 @@ import Yams
         let service = try #require(rendered.object("Service", upstream.host ?? ""))
         #expect(service["spec"]?["clusterIP"]?.string == "None")
         #expect(service["spec"]?["publishNotReadyAddresses"]?.bool == true)
-        #expect(service["spec"]?["ports"]?[0]?["port"]?.int == upstream.port)
+        #expect(service["spec"]?["ports"]?.array().first?["port"]?.int == upstream.port)
         #expect(service["spec"]?["selector"]?["app.kubernetes.io/name"]?.string == "data-api")
     }
 
@@ -168,7 +176,8 @@ import Yams
             let deployment = try #require(rendered.object("Deployment", name))
             #expect(deployment["spec"]?["replicas"]?.int == replicas, "\(overlay): \(name)")
             #expect(deployment["spec"]?["strategy"]?["rollingUpdate"]?["maxUnavailable"]?.int == 0, "\(overlay): \(name)")
-            #expect(deployment["spec"]?["template"]?["spec"]?["topologySpreadConstraints"]?[0]?["topologyKey"]?.string == "kubernetes.io/hostname")
+            let spread = RenderedOverlay.podSpec(deployment)?["topologySpreadConstraints"]?.array().first
+            #expect(spread?["topologyKey"]?.string == "kubernetes.io/hostname", "\(overlay): \(name)")
             let budgets = rendered.objects("PodDisruptionBudget").filter {
                 Self.selects($0["spec"]?["selector"]?["matchLabels"], deployment["spec"]?["template"]?["metadata"]?["labels"])
             }

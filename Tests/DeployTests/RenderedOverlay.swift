@@ -57,11 +57,17 @@ struct RenderedOverlay {
         return environment
     }
 
-    /// The decoded values of every Secret in the overlay.
+    /// The decoded values of every Secret in the overlay, without the final
+    /// newline (which the services drop when they read a `*_FILE`).
     var secretValues: [String] {
         self.objects("Secret").flatMap { secret -> [String] in
             guard case .mapping(let data)? = secret["data"] else { return [] }
-            return data.map(\.value).compactMap { $0.string.flatMap { Data(base64Encoded: $0) }.flatMap { String(data: $0, encoding: .utf8) } }
+            return data.map(\.value).compactMap { $0.string.flatMap(Self.decode) }
         }
+    }
+
+    /// A Secret's base64 value as text, without a final newline.
+    static func decode(_ base64: String) -> String? {
+        Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
     }
 }

@@ -26,7 +26,7 @@ struct SecretFiles {
             return full == name || full.hasPrefix(name + "-")
         }
         guard case .mapping(let data)? = secret?["data"], let first = data.first?.value.string else { return Self.placeholder(name) }
-        return Self.decode(first) ?? ""
+        return RenderedOverlay.decode(first) ?? ""
     }
 
     /// The literal environment of the workload's first container, each
@@ -49,15 +49,11 @@ struct SecretFiles {
         return environment
     }
 
+    /// The file's content as the pod sees it (a final newline included).
     private func value(_ secretName: String, key: String) -> String {
-        let secret = self.rendered.object("Secret", secretName)
-        guard secret != nil else { return Self.placeholder(secretName) }
-        return secret?["data"]?[key]?.string.flatMap(Self.decode) ?? ""
+        guard let secret = self.rendered.object("Secret", secretName) else { return Self.placeholder(secretName) }
+        return secret["data"]?[key]?.string.flatMap { Data(base64Encoded: $0) }.flatMap { String(data: $0, encoding: .utf8) } ?? ""
     }
 
     private static func placeholder(_ name: String) -> String { "placeholder-for-\(name)" }
-
-    private static func decode(_ base64: String) -> String? {
-        Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
-    }
 }
