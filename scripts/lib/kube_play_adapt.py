@@ -15,7 +15,8 @@ on stdout and, on stderr, one line per thing it changed or dropped.
 - volumeClaimTemplates become PersistentVolumeClaims (podman named volumes);
 - podman runs an httpGet probe as curl and a tcpSocket probe as nc, neither in
   the images: /health/KIND becomes the binary's own `NAME healthcheck --KIND`
-  (the same request), a tcpSocket probe the container's readiness command;
+  (the same request), a tcpSocket probe the container's readiness command
+  with the startup budget as its start period;
 - images are named with their localhost/ registry (nothing can be pulled);
 - the gateway and data-api ports are published on 127.0.0.1 for the test;
 - the postgres stand-in's user is not the official image's uid 999.
@@ -60,7 +61,12 @@ def adapt_probes(container):
         elif "tcpSocket" in probe and ready:
             probe.pop("tcpSocket")
             probe["exec"] = copy.deepcopy(ready)
-            note(f"{container['name']} {kind}: tcpSocket -> the readiness command")
+            # That command fails until the server is fully up (initdb can take a
+            # while): give it the startup probe's budget as a start period, in
+            # case this podman does not hold liveness back until startup passes.
+            startup = container.get("startupProbe", {})
+            probe["initialDelaySeconds"] = startup.get("periodSeconds", 10) * startup.get("failureThreshold", 3)
+            note(f"{container['name']} {kind}: tcpSocket -> the readiness command, start period {probe['initialDelaySeconds']} s")
 
 
 def to_pod(workload, args):
