@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        // Tests only: the Kubernetes manifest tests parse YAML (about 30 s of CPU on a clean build).
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .target(
@@ -100,6 +102,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/GatewayTests"
+        ),
+        .testTarget(
+            name: "DeployTests",
+            dependencies: ["DataAPI", "Gateway", "Shared", "TestSupport", .product(name: "Yams", package: "Yams")],
+            path: "Tests/DeployTests"
         ),
     ],
     swiftLanguageModes: [.v6]
