@@ -50,7 +50,7 @@ struct ItemStore: Sendable {
             let updated = try connection.query(
                 """
                 UPDATE items SET name = $2, description = $3, updated_at = now(), version = version + 1
-                WHERE id = $1 AND ($4::integer IS NULL OR version = $4::integer)
+                WHERE id = $1 AND ($4::bigint IS NULL OR version = $4::bigint)
                 RETURNING \(Self.columns)
                 """,
                 [String(id), name, description, expectedVersion.map(String.init)]

@@ -52,8 +52,8 @@ struct ItemsController<Context: RequestContext>: Sendable {
             let item = try await Self.database { try await self.store.create(name: name, description: description) }
             return try Self.json(item, status: .created, headers: [.location: "/api/items/\(item.id)", .eTag: item.etag])
         }
-        guard (1...255).contains(key.utf8.count) else {
-            throw ProblemDetails(.badRequest, detail: "Idempotency-Key must be 1 to 255 characters.")
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ProblemDetails(.badRequest, detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
         switch try await Self.database({ try await self.idempotency.create(key: key, name: name, description: description) }) {
         case .created(let item, let body):
@@ -99,12 +99,19 @@ struct ItemsController<Context: RequestContext>: Sendable {
 
     // MARK: helpers
 
-    /// Runs a database call, turning "PostgreSQL is unavailable" into a 503 with `Retry-After`.
+    /// Runs a database call, turning "PostgreSQL is unavailable" into a 503
+    /// with `Retry-After`, and a value the server refused (SQLSTATE class 22
+    /// or 23: validation should have caught it) into a 422, never a 500.
     static func database<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PostgresError where error.isUnavailable {
             throw Self.unavailable(error)
+        } catch let error as PostgresError where error.isRejectedValue {
+            throw ProblemDetails(
+                .unprocessableContent, title: "Invalid value",
+                detail: "The database refused a value in the request (SQLSTATE \(error.sqlState ?? "unknown"))."
+            )
         } catch let error as PoolError {
             throw Self.unavailable(error)
         }
@@ -137,12 +144,16 @@ struct ItemsController<Context: RequestContext>: Sendable {
         return value
     }
 
-    /// The version in `If-Match: "3"` (or `W/"3"`); `nil` without the header; `*` matches any.
+    /// The version in `If-Match: "3"` (or `W/"3"`: 1 to 18 digits); `nil`
+    /// without the header; `*` matches any.
     static func expectedVersion(_ request: Request) throws -> Int? {
-        guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let header = request.headers[.ifMatch] else { return nil }
         if header == "*" { return nil }
-        let tag = header.hasPrefix("W/") ? String(header.dropFirst(2)) : header
-        guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let version = Int(tag.dropFirst().dropLast()) else {
+        let tag = header.hasPrefix("W/") ? header.utf8.dropFirst(2) : header.utf8[...]
+        let digits = tag.dropFirst().dropLast()
+        guard tag.first == UInt8(ascii: "\""), tag.last == UInt8(ascii: "\""), (1...18).contains(digits.count),
+            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let version = Int(Substring(digits))
+        else {
             throw ProblemDetails(.badRequest, title: "Malformed If-Match", detail: "If-Match must be an ETag such as \"3\".")
         }
         return version
