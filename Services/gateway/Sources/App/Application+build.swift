@@ -16,6 +16,9 @@ public func buildApplication(_ configuration: GatewayConfiguration, logger: Logg
 struct GatewayParts {
     let health: HealthEndpoints
     let endpoints: EndpointSet
+    /// The routes registered (405 and OPTIONS completions aside): the drift
+    /// test compares them with docs/openapi.yaml.
+    let routes: [Router<GatewayRequestContext>.RouteDescription]
     let application: Application<RouterResponder<GatewayRequestContext>>
 
     init(_ configuration: GatewayConfiguration, logger: Logger) {
@@ -58,7 +61,7 @@ struct GatewayParts {
         )
         let proxy = Proxy(endpoints: endpoints, client: client, configuration: configuration, metrics: metrics)
 
-        let router = Router(context: GatewayRequestContext.self)
+        let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
         router.add(middleware: ProblemMiddleware())
@@ -71,9 +74,14 @@ struct GatewayParts {
             }
         )
         healthEndpoints.register(on: router)
-        for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .options] {
+        // Every recognised method is proxied: data-api answers one its path
+        // doesn't declare with 405 and that path's own Allow.
+        for method in HTTPRequest.Method.recognized {
             router.on("/api/**", method: method) { request, context in try await proxy.forward(request, context: context) }
         }
+        OpenAPIDocument.register(on: router)
+        self.routes = router.routes
+        router.addMethodNotAllowedRoutes()
 
         self.health = healthEndpoints
         self.endpoints = endpoints
