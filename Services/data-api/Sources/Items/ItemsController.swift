@@ -69,11 +69,11 @@ struct ItemsController<Context: RequestContext>: Sendable {
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.itemID(context)
-        let expectedVersion = try Self.expectedVersion(request)
+        let expectedVersions = Self.expectedVersions(request)
         let input = try await request.decodeJSON(as: ItemInput.self, limit: Self.bodyLimit, context: context)
         let (name, description) = try input.validated()
         let outcome = try await Self.database {
-            try await self.store.update(id: id, name: name, description: description, expectedVersion: expectedVersion)
+            try await self.store.update(id: id, name: name, description: description, expectedVersions: expectedVersions)
         }
         switch outcome {
         case .updated(let item):
@@ -144,19 +144,21 @@ struct ItemsController<Context: RequestContext>: Sendable {
         return value
     }
 
-    /// The version in `If-Match: "3"` (or `W/"3"`: 1 to 18 digits); `nil`
-    /// without the header; `*` matches any.
-    static func expectedVersion(_ request: Request) throws -> Int? {
-        guard let header = request.headers[.ifMatch] else { return nil }
-        if header == "*" { return nil }
-        let tag = header.hasPrefix("W/") ? header.utf8.dropFirst(2) : header.utf8[...]
-        let digits = tag.dropFirst().dropLast()
-        guard tag.first == UInt8(ascii: "\""), tag.last == UInt8(ascii: "\""), (1...18).contains(digits.count),
-            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let version = Int(Substring(digits))
-        else {
-            throw ProblemDetails(.badRequest, title: "Malformed If-Match", detail: "If-Match must be an ETag such as \"3\".")
+    /// The versions `If-Match` names: `nil` without the header or with `*`
+    /// (any version). It is a list of entity-tags (RFC 9110 §13.1.1); `"3"`
+    /// or `W/"3"` (1 to 18 digits) names version 3, and any other element,
+    /// well-formed or not, names no version: it never matches (412), and the
+    /// update never happens on a condition the server can't read.
+    static func expectedVersions(_ request: Request) -> [Int]? {
+        guard let header = request.headers[.ifMatch], header != "*" else { return nil }
+        return header.split(separator: ",").compactMap { element -> Int? in
+            var tag = element.trimmingCharacters(in: .whitespaces)[...]
+            if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+            guard tag.count >= 3, tag.count <= 20, tag.hasPrefix("\""), tag.hasSuffix("\"") else { return nil }
+            let digits = tag.dropFirst().dropLast()
+            guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int(digits)
         }
-        return version
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {

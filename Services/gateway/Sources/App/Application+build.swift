@@ -75,9 +75,17 @@ struct GatewayParts {
         )
         healthEndpoints.register(on: router)
         // Every recognised method is proxied: data-api answers one its path
-        // doesn't declare with 405 and that path's own Allow.
+        // doesn't declare with 405 and that path's own Allow. TRACE goes
+        // without content, which it must not carry (RFC 9110 §9.3.8) and
+        // AsyncHTTPClient refuses to send (a 502 otherwise).
         for method in HTTPRequest.Method.recognized {
-            router.on("/api/**", method: method) { request, context in try await proxy.forward(request, context: context) }
+            router.on("/api/**", method: method) { request, context in
+                guard method == .trace else { return try await proxy.forward(request, context: context) }
+                var head = request.head
+                head.headerFields[.contentLength] = nil
+                head.headerFields[.transferEncoding] = nil
+                return try await proxy.forward(Request(head: head, body: .init(buffer: ByteBuffer())), context: context)
+            }
         }
         OpenAPIDocument.register(on: router)
         self.routes = router.routes
