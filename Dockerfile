@@ -22,6 +22,9 @@ COPY Services ./Services
 # Package.swift names these targets too: SwiftPM needs their folders.
 COPY Tests ./Tests
 COPY Tools ./Tools
+# The OpenAPI document, built into both binaries by this plugin.
+COPY Plugins ./Plugins
+COPY docs/openapi.yaml ./docs/openapi.yaml
 RUN swift build -c release --static-swift-stdlib --product data-api \
     && swift build -c release --static-swift-stdlib --product gateway \
     && mkdir -p /out \

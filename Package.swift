@@ -35,8 +35,12 @@ let package = Package(
         .target(
             name: "Shared",
             dependencies: serviceDependencies + [.product(name: "Prometheus", package: "swift-prometheus")],
-            path: "Shared"
+            path: "Shared",
+            plugins: ["EmbedOpenAPI"]
         ),
+        // docs/openapi.yaml into Shared (OpenAPIDocument), at build time.
+        .executableTarget(name: "embed-file", path: "Tools/embed-file"),
+        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["embed-file"], path: "Plugins/EmbedOpenAPI"),
         .systemLibrary(name: "CLibPQ", path: "Services/data-api/CLibPQ"),
         .systemLibrary(name: "CHiredis", path: "Services/data-api/CHiredis"),
         .target(

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Turns every error thrown by a route (or by the router: 404, 405) into an
+/// Turns every error thrown by a route (or by the router: 404, 501) into an
 /// `application/problem+json` response. Unknown errors become a generic 500
 /// whose body says nothing internal; their type is logged.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -14,7 +14,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let problem as ProblemDetails {
             return problem.response(instance: request.uri.path, requestID: request.headers[.requestID])
         } catch let error as HTTPError {
-            return Self.problem(for: error).response(instance: request.uri.path, requestID: request.headers[.requestID])
+            return Self.problem(for: error, method: request.method).response(instance: request.uri.path, requestID: request.headers[.requestID])
         } catch {
             context.logger.error("unhandled error", metadata: ["error.type": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)"])
             return ProblemDetails(.internalServerError, detail: "The server could not complete the request.")
@@ -23,8 +23,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Maps Hummingbird's own errors (unknown route, oversized body, bad
-    /// parameters) to problems with a useful detail.
-    static func problem(for error: HTTPError) -> ProblemDetails {
+    /// parameters) to problems with a useful detail. No route for a method the
+    /// services don't recognise (WebDAV's, say) is `501` (RFC 9110 §15.6.2).
+    static func problem(for error: HTTPError, method: HTTPRequest.Method) -> ProblemDetails {
+        if error.status == .notFound, !HTTPRequest.Method.recognized.contains(method) {
+            return ProblemDetails(.notImplemented, detail: "The method \(method.rawValue) is not implemented.")
+        }
         var headers = error.headers
         headers[.contentType] = nil
         headers[.contentLength] = nil

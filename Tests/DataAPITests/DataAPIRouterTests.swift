@@ -97,9 +97,8 @@ import Testing
                 (.get, "/api/items/99999999999999999999999", nil, [:], .badRequest),
                 (.get, "/api/items/424242", nil, [:], .notFound),
                 (.put, "/api/items/424242", #"{"name":"x"}"#, [:], .notFound),
-                (.put, "/api/items/1", #"{"name":"x"}"#, [.ifMatch: "garbage"], .badRequest),
                 (.get, "/api/nothing-here", nil, [:], .notFound),
-                (.patch, "/api/items/1", "{}", [:], .notFound),
+                (.patch, "/api/items/1", "{}", [:], .methodNotAllowed),
             ]
             for (method, uri, body, headers, expected) in cases {
                 let response = try await client.json(method, uri, body, headers: headers)
@@ -111,6 +110,71 @@ import Testing
             let fields = (problem["errors"] as? [[String: String]])?.compactMap { $0["field"] }
             #expect(fields == ["name", "description"])
             #expect(try self.servers.postgres.psql("SELECT count(*) FROM items") == before)
+        }
+    }
+
+    /// Lengths are Unicode code points, as PostgreSQL counts them: a value
+    /// within the limit is stored as sent, one over it is a 422 (these were
+    /// 500s when validation counted grapheme clusters), for POST and PUT,
+    /// name and description.
+    @Test func lengthsCountCodePointsLikePostgreSQL() async throws {
+        let accent = "e\u{301}"  // one character on screen, two code points
+        let flag = "\u{1F1EB}\u{1F1F7}"  // 🇫🇷: two code points
+        @Sendable func body(name: String, description: String? = nil) throws -> String {
+            var object = ["name": name]
+            if let description { object["description"] = description }
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        try await self.servers.withApp { client in
+            let within = [
+                try body(name: String(repeating: accent, count: 100)),
+                try body(name: String(repeating: flag, count: 100)),
+                try body(name: String(repeating: "a", count: 198) + "\u{1F44D}\u{1F3FD}"),
+                try body(name: "n", description: String(repeating: accent, count: 1000)),
+            ]
+            let over = [
+                (try body(name: String(repeating: accent, count: 200)), "name"),
+                (try body(name: String(repeating: flag, count: 150)), "name"),
+                (try body(name: String(repeating: "a", count: 199) + "\u{1F44D}\u{1F3FD}"), "name"),
+                (try body(name: "n", description: String(repeating: accent, count: 1001)), "description"),
+            ]
+            let existing = try await client.json(.post, "/api/items", #"{"name":"to update"}"#).decode(Item.self)
+            for method in [HTTPRequest.Method.post, .put] {
+                let uri = method == .post ? "/api/items" : "/api/items/\(existing.id)"
+                for json in within {
+                    let response = try await client.json(method, uri, json)
+                    #expect(response.status == (method == .post ? .created : .ok), "\(method) \(json.prefix(40))")
+                    let sent = try JSONDecoder().decode(ItemInput.self, from: Data(json.utf8))
+                    let stored = try response.decode(Item.self)
+                    #expect(stored.name == sent.name && stored.description == sent.description, "stored as sent")
+                }
+                for (json, field) in over {
+                    let response = try await client.json(method, uri, json)
+                    #expect(response.status == .unprocessableContent, "\(method) \(json.prefix(40))")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(response.text.contains(#""field":"\#(field)""#))
+                }
+            }
+            let nul = try await client.json(.post, "/api/items", #"{"name":"a\u0000b","description":"c\u0000"}"#)
+            #expect(nul.status == .unprocessableContent)
+            #expect(nul.text.contains(#""field":"name""#) && nul.text.contains(#""field":"description""#))
+        }
+    }
+
+    /// `If-Match` is a list of entity-tags: the update happens when one of
+    /// them is the item's version; one beyond PostgreSQL's integer, or a tag
+    /// that is no version at all, never matches (412, not a 500 or a 400).
+    @Test func ifMatchIsAListOfEntityTags() async throws {
+        try await self.servers.withApp { client in
+            let item = try await client.json(.post, "/api/items", #"{"name":"versioned"}"#).decode(Item.self)
+            for ifMatch in [#""99999999999""#, "garbage", #""abc", W/"x""#, "0"] {
+                let response = try await client.json(.put, "/api/items/\(item.id)", #"{"name":"x"}"#, headers: [.ifMatch: ifMatch])
+                #expect(response.status == .preconditionFailed, "If-Match: \(ifMatch)")
+                #expect(response.headers[.eTag] == "\"1\"")
+            }
+            let listed = try await client.json(.put, "/api/items/\(item.id)", #"{"name":"x"}"#, headers: [.ifMatch: #""7", W/"1""#])
+            #expect(listed.status == .ok)
+            #expect(try listed.decode(Item.self).version == 2)
         }
     }
 
@@ -170,6 +234,29 @@ import Testing
         try await self.servers.withApp { client in
             let status = try await client.json(.put, "/admin/chaos", "{}").status
             #expect(status == .notFound, "no admin routes without ADMIN_TOKEN")
+        }
+    }
+
+    /// Every path answers a method it doesn't declare with 405 and its
+    /// `Allow`; unknown paths stay 404.
+    @Test func undeclaredMethodsAre405WithAllow() async throws {
+        try await self.servers.withApp(["ADMIN_TOKEN": "admin-token-0123456789abcdef"]) { client in
+            let paths = [
+                ("/api/data", "GET, HEAD, OPTIONS"), ("/api/items", "GET, HEAD, POST, OPTIONS"),
+                ("/api/items/1", "GET, HEAD, PUT, DELETE, OPTIONS"), ("/health", "GET, HEAD, OPTIONS"),
+                ("/health/live", "GET, HEAD, OPTIONS"), ("/health/ready", "GET, HEAD, OPTIONS"),
+                ("/health/startup", "GET, HEAD, OPTIONS"), ("/metrics", "GET, HEAD, OPTIONS"),
+                ("/admin/chaos", "GET, HEAD, PUT, OPTIONS"), ("/openapi.yaml", "GET, HEAD, OPTIONS"),
+            ]
+            for (path, allow) in paths {
+                let response = try await client.json(.trace, path)
+                #expect(response.status == .methodNotAllowed, "\(path)")
+                #expect(response.headers[.allow] == allow, "\(path)")
+                #expect(response.headers[.contentType] == "application/problem+json", "\(path)")
+            }
+            #expect(try await client.json(.head, "/api/data").status == .ok)
+            #expect(try await client.json(.trace, "/api/nothing").status == .notFound)
+            #expect(try await client.json(.trace, "/nothing").status == .notFound)
         }
     }
 

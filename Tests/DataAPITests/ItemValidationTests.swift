@@ -29,13 +29,18 @@ import Testing
         #expect(self.fieldErrors(ItemInput(name: "   ")) == ["name"])
         #expect(self.fieldErrors(ItemInput(name: String(repeating: "a", count: 200))) == [])
         #expect(self.fieldErrors(ItemInput(name: String(repeating: "a", count: 201))) == ["name"])
-        // Characters, not bytes: 200 emoji are a valid name.
+        // Code points, not bytes: 200 emoji of one code point each are a valid name…
         #expect(self.fieldErrors(ItemInput(name: String(repeating: "🙂", count: 200))) == [])
+        // …and not grapheme clusters: 200 "é" written as e + U+0301 are 400 code points.
+        #expect(self.fieldErrors(ItemInput(name: String(repeating: "e\u{301}", count: 100))) == [])
+        #expect(self.fieldErrors(ItemInput(name: String(repeating: "e\u{301}", count: 200))) == ["name"])
+        #expect(self.fieldErrors(ItemInput(name: String(repeating: "a", count: 199) + "👍🏽")) == ["name"])
     }
 
     @Test func descriptionIsOptionalAndBounded() {
         #expect(self.fieldErrors(ItemInput(name: "a", description: String(repeating: "d", count: 2000))) == [])
         #expect(self.fieldErrors(ItemInput(name: "a", description: String(repeating: "d", count: 2001))) == ["description"])
+        #expect(self.fieldErrors(ItemInput(name: "a", description: String(repeating: "🇫🇷", count: 1001))) == ["description"])
     }
 
     @Test func namesEveryFailingField() {

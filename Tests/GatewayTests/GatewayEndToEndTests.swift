@@ -113,6 +113,39 @@ import Testing
         try await waitUntil("gateway warns about the lost replica") { try await Self.report(stack.base + "/health").status == .warn }
     }
 
+    /// A client's mistake is a 4xx problem through the gateway too, never a
+    /// 500: a name within 200 grapheme clusters but over 200 code points (a
+    /// 500 when validation and PostgreSQL counted differently), a method a
+    /// path doesn't declare (405 with Allow).
+    @Test func clientErrorsStayClientErrorsThroughTheGateway() async throws {
+        let stack = try await self.startStack()
+        let accent = "e\u{301}"
+        let over = try await Self.send(.POST, stack.base + "/api/items", body: #"{"name":"\#(String(repeating: accent, count: 200))"}"#)
+        #expect(over.status == 422)
+        #expect(over.headers.first(name: "Content-Type") == "application/problem+json")
+        let within = try await Self.send(.POST, stack.base + "/api/items", body: #"{"name":"\#(String(repeating: accent, count: 100))"}"#)
+        #expect(within.status == 201)
+        let location = try #require(within.headers.first(name: "Location"))
+        let update = try await Self.send(.PUT, stack.base + location, body: #"{"name":"n","description":"\#(String(repeating: accent, count: 1001))"}"#)
+        #expect(update.status == 422)
+
+        // 405 with Allow: the gateway's own paths from the gateway, /api/*
+        // from data-api through the proxy; unknown paths stay 404.
+        let undeclared: [(HTTPMethod, String, String)] = [
+            (.TRACE, "/health", "GET, HEAD, OPTIONS"), (.POST, "/health/ready", "GET, HEAD, OPTIONS"),
+            (.TRACE, "/api/data", "GET, HEAD, OPTIONS"), (.DELETE, "/api/items", "GET, HEAD, POST, OPTIONS"),
+            (.PATCH, location, "GET, HEAD, PUT, DELETE, OPTIONS"),
+        ]
+        for (method, path, allow) in undeclared {
+            let response = try await Self.send(method, stack.base + path)
+            #expect(response.status == 405, "\(method) \(path)")
+            #expect(response.headers.first(name: "Allow") == allow, "\(method) \(path)")
+            #expect(response.headers.first(name: "Content-Type") == "application/problem+json", "\(method) \(path)")
+        }
+        #expect(try await Self.send(.TRACE, stack.base + "/nothing").status == 404)
+        #expect(try await Self.send(.TRACE, stack.base + "/api/nothing").status == 404)
+    }
+
     @Test func aRetriedKeyedPostCreatesExactlyOneItem() async throws {
         let stack = try await self.startStack()
         let key = UUID().uuidString

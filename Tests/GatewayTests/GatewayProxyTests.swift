@@ -47,6 +47,19 @@ import Testing
         try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
     }
 
+    /// TRACE must not carry content (RFC 9110 §9.3.8) and AsyncHTTPClient
+    /// refuses to send it: forwarded without, instead of a 502.
+    @Test func traceIsForwardedWithoutItsContent() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream]) { client in
+            let response = try await client.execute(
+                uri: "/api/items", method: .trace, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}")
+            ) { $0 }
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).hasSuffix("body="))
+        }
+    }
+
     @Test func forwardsAndPassesHeadersThrough() async throws {
         let upstream = try await TestUpstream()
         try await self.withGateway([upstream]) { client in

@@ -64,7 +64,7 @@ final class TestUpstream: Sendable {
             }
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok from \(port) body=\(String(buffer: body))")))
         }
-        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .trace] {
             router.on("/api/**", method: method, use: handler)
         }
         var logger = Logger(label: "upstream")

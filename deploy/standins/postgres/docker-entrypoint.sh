@@ -47,8 +47,10 @@ if [[ $1 == postgres && ! -s $PGDATA/PG_VERSION ]]; then
     fi
     pwfile=$(mktemp /tmp/pgpw.XXXXXX)
     printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+    # UTF8 like the official image (its locale is en_US.utf8): the C locale of
+    # this base image would give SQL_ASCII, where char_length counts bytes.
     initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
-        --auth-host="$auth" -D "$PGDATA" >/dev/null
+        --auth-host="$auth" --encoding=UTF8 -D "$PGDATA" >/dev/null
     rm -f "$pwfile"
     printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
     # A temporary server on the socket only, to create the database.

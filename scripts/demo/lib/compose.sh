@@ -52,20 +52,25 @@ _need_chaos_urls() {
         die "$1 needs the replicas' admin API on compose" "set DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (see deploy/compose.demo.yaml)"
 }
 
-# _wait_accepting SCENARIO ID SECS: wait until the restarted store answers.
+# _wait_accepting SCENARIO ID SECS: wait until the restarted store answers,
+# asked from inside the container's network namespace with the host's own
+# pg_isready / redis-cli (nsenter: milliseconds, where an `exec` into the
+# container takes a second or more on a busy machine and would stamp the
+# removal late).
 _wait_accepting() {
-    local deadline reply
+    local deadline pid reply
     deadline=$(_deadline_after "$3")
+    pid=$("$DEMO_ENGINE" inspect -f '{{.State.Pid}}' "$2")
     while :; do
         if [[ $1 == postgres-outage ]]; then
-            "$DEMO_ENGINE" exec "$2" pg_isready -q -h 127.0.0.1 >/dev/null 2>&1 && return 0
+            nsenter -t "$pid" -n pg_isready -q -h 127.0.0.1 -p 5432 && return 0
         else
             # Without the password, PING answers NOAUTH: accepting all the same.
-            reply=$("$DEMO_ENGINE" exec "$2" redis-cli ping 2>&1 || true)
+            reply=$(nsenter -t "$pid" -n redis-cli -h 127.0.0.1 -p 6379 ping 2>&1 || true)
             [[ $reply == *PONG* || $reply == *NOAUTH* ]] && return 0
         fi
         _past "$deadline" && die "the restarted container did not accept connections within $3s"
-        sleep 0.1
+        sleep 0.05
     done
 }
 

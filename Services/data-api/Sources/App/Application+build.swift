@@ -17,6 +17,9 @@ public func buildApplication(_ configuration: DataAPIConfiguration, logger: Logg
 struct DataAPIParts {
     let health: HealthEndpoints
     let monitor: HealthMonitor
+    /// The routes registered (405 and OPTIONS completions aside): the drift
+    /// test compares them with docs/openapi.yaml.
+    let routes: [Router<BasicRequestContext>.RouteDescription]
     let application: Application<RouterResponder<BasicRequestContext>>
 
     init(_ configuration: DataAPIConfiguration, logger: Logger) {
@@ -52,7 +55,7 @@ struct DataAPIParts {
             monitor,
             DatabaseMaintenanceService(postgres: postgres, idempotency: idempotency, lifecycle: lifecycle, purgeInterval: .seconds(600), logger: logger),
         ]
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
         router.add(middleware: ProblemMiddleware())
@@ -66,6 +69,9 @@ struct DataAPIParts {
         if let token = configuration.adminToken {
             AdminRoutes(token: token, chaos: chaos).register(on: router)
         }
+        OpenAPIDocument.register(on: router)
+        self.routes = router.routes
+        router.addMethodNotAllowedRoutes()
 
         self.health = health
         self.monitor = monitor

@@ -23,4 +23,14 @@ struct ItemPage: Sendable, Codable, Equatable {
     var items: [Item]
     /// Pass as `after` to get the next page; `null` on the last page.
     var nextAfter: Int?
+
+    private enum CodingKeys: String, CodingKey { case items, nextAfter }
+
+    /// Writes `"nextAfter": null` on the last page (the synthesized encoder
+    /// would leave the key out, and the contract says `null`).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.items, forKey: .items)
+        try container.encode(self.nextAfter, forKey: .nextAfter)
+    }
 }

@@ -44,16 +44,16 @@ struct ItemStore: Sendable {
         case versionMismatch(current: Int)
     }
 
-    /// Updates when `expectedVersion` is `nil` or matches the stored version.
-    func update(id: Int, name: String, description: String?, expectedVersion: Int?) async throws -> UpdateOutcome {
+    /// Updates when `expectedVersions` is `nil` or holds the stored version.
+    func update(id: Int, name: String, description: String?, expectedVersions: [Int]?) async throws -> UpdateOutcome {
         try await self.postgres.withConnection(idempotent: false) { connection in
             let updated = try connection.query(
                 """
                 UPDATE items SET name = $2, description = $3, updated_at = now(), version = version + 1
-                WHERE id = $1 AND ($4::integer IS NULL OR version = $4::integer)
+                WHERE id = $1 AND ($4::bigint[] IS NULL OR version = ANY($4::bigint[]))
                 RETURNING \(Self.columns)
                 """,
-                [String(id), name, description, expectedVersion.map(String.init)]
+                [String(id), name, description, expectedVersions.map { "{\($0.map(String.init).joined(separator: ","))}" }]
             )
             if let row = updated.first { return .updated(Self.item(row)) }
             guard let current = try connection.query("SELECT version FROM items WHERE id = $1", [String(id)]).first?.int("version") else {

@@ -52,8 +52,8 @@ struct ItemsController<Context: RequestContext>: Sendable {
             let item = try await Self.database { try await self.store.create(name: name, description: description) }
             return try Self.json(item, status: .created, headers: [.location: "/api/items/\(item.id)", .eTag: item.etag])
         }
-        guard (1...255).contains(key.utf8.count) else {
-            throw ProblemDetails(.badRequest, detail: "Idempotency-Key must be 1 to 255 characters.")
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ProblemDetails(.badRequest, detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
         }
         switch try await Self.database({ try await self.idempotency.create(key: key, name: name, description: description) }) {
         case .created(let item, let body):
@@ -69,11 +69,11 @@ struct ItemsController<Context: RequestContext>: Sendable {
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.itemID(context)
-        let expectedVersion = try Self.expectedVersion(request)
+        let expectedVersions = Self.expectedVersions(request)
         let input = try await request.decodeJSON(as: ItemInput.self, limit: Self.bodyLimit, context: context)
         let (name, description) = try input.validated()
         let outcome = try await Self.database {
-            try await self.store.update(id: id, name: name, description: description, expectedVersion: expectedVersion)
+            try await self.store.update(id: id, name: name, description: description, expectedVersions: expectedVersions)
         }
         switch outcome {
         case .updated(let item):
@@ -99,12 +99,19 @@ struct ItemsController<Context: RequestContext>: Sendable {
 
     // MARK: helpers
 
-    /// Runs a database call, turning "PostgreSQL is unavailable" into a 503 with `Retry-After`.
+    /// Runs a database call, turning "PostgreSQL is unavailable" into a 503
+    /// with `Retry-After`, and a value the server refused (SQLSTATE class 22
+    /// or 23: validation should have caught it) into a 422, never a 500.
     static func database<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PostgresError where error.isUnavailable {
             throw Self.unavailable(error)
+        } catch let error as PostgresError where error.isRejectedValue {
+            throw ProblemDetails(
+                .unprocessableContent, title: "Invalid value",
+                detail: "The database refused a value in the request (SQLSTATE \(error.sqlState ?? "unknown"))."
+            )
         } catch let error as PoolError {
             throw Self.unavailable(error)
         } catch let error as ResolveError {
@@ -139,15 +146,21 @@ struct ItemsController<Context: RequestContext>: Sendable {
         return value
     }
 
-    /// The version in `If-Match: "3"` (or `W/"3"`); `nil` without the header; `*` matches any.
-    static func expectedVersion(_ request: Request) throws -> Int? {
-        guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if header == "*" { return nil }
-        let tag = header.hasPrefix("W/") ? String(header.dropFirst(2)) : header
-        guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let version = Int(tag.dropFirst().dropLast()) else {
-            throw ProblemDetails(.badRequest, title: "Malformed If-Match", detail: "If-Match must be an ETag such as \"3\".")
+    /// The versions `If-Match` names: `nil` without the header or with `*`
+    /// (any version). It is a list of entity-tags (RFC 9110 §13.1.1); `"3"`
+    /// or `W/"3"` (1 to 18 digits) names version 3, and any other element,
+    /// well-formed or not, names no version: it never matches (412), and the
+    /// update never happens on a condition the server can't read.
+    static func expectedVersions(_ request: Request) -> [Int]? {
+        guard let header = request.headers[.ifMatch], header != "*" else { return nil }
+        return header.split(separator: ",").compactMap { element -> Int? in
+            var tag = element.trimmingCharacters(in: .whitespaces)[...]
+            if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+            guard tag.count >= 3, tag.count <= 20, tag.hasPrefix("\""), tag.hasSuffix("\"") else { return nil }
+            let digits = tag.dropFirst().dropLast()
+            guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int(digits)
         }
-        return version
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {

@@ -65,6 +65,15 @@ struct PostgresError: Error, SafeErrorDescription, Hashable, CustomStringConvert
 
     var isUniqueViolation: Bool { self.sqlState == "23505" }
 
+    /// `true` when the server refused a value in the statement: SQLSTATE class
+    /// 22 (data exception: too long, out of range, bad encoding, bad text for
+    /// a type) or 23 (integrity constraint: a CHECK, NOT NULL). A client's
+    /// input causes these, so they answer 4xx, never 500.
+    var isRejectedValue: Bool {
+        guard self.code == .queryFailed, let sqlState = self.sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
+
     var safeDescription: String {
         switch self.code {
         case .connectionRefused: "connection refused"

@@ -16,6 +16,9 @@ public func buildApplication(_ configuration: GatewayConfiguration, logger: Logg
 struct GatewayParts {
     let health: HealthEndpoints
     let endpoints: EndpointSet
+    /// The routes registered (405 and OPTIONS completions aside): the drift
+    /// test compares them with docs/openapi.yaml.
+    let routes: [Router<GatewayRequestContext>.RouteDescription]
     let application: Application<RouterResponder<GatewayRequestContext>>
 
     init(_ configuration: GatewayConfiguration, logger: Logger) {
@@ -58,7 +61,7 @@ struct GatewayParts {
         )
         let proxy = Proxy(endpoints: endpoints, client: client, configuration: configuration, metrics: metrics)
 
-        let router = Router(context: GatewayRequestContext.self)
+        let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
         router.add(middleware: ProblemMiddleware())
@@ -71,9 +74,22 @@ struct GatewayParts {
             }
         )
         healthEndpoints.register(on: router)
-        for method in [HTTPRequest.Method.get, .head, .post, .put, .delete, .patch, .options] {
-            router.on("/api/**", method: method) { request, context in try await proxy.forward(request, context: context) }
+        // Every recognised method is proxied: data-api answers one its path
+        // doesn't declare with 405 and that path's own Allow. TRACE goes
+        // without content, which it must not carry (RFC 9110 §9.3.8) and
+        // AsyncHTTPClient refuses to send (a 502 otherwise).
+        for method in HTTPRequest.Method.recognized {
+            router.on("/api/**", method: method) { request, context in
+                guard method == .trace else { return try await proxy.forward(request, context: context) }
+                var head = request.head
+                head.headerFields[.contentLength] = nil
+                head.headerFields[.transferEncoding] = nil
+                return try await proxy.forward(Request(head: head, body: .init(buffer: ByteBuffer())), context: context)
+            }
         }
+        OpenAPIDocument.register(on: router)
+        self.routes = router.routes
+        router.addMethodNotAllowedRoutes()
 
         self.health = healthEndpoints
         self.endpoints = endpoints
