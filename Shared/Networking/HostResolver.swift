@@ -14,7 +14,10 @@ import Synchronization
 /// - Callers asking for the same host share a lookup that started less than
 ///   `joinWindow` ago; an older one that still runs (a stuck query) is left to
 ///   finish by itself and a new one starts beside it, so a resolver that
-///   answers again is seen at once. At most `maxLookupsPerHost` run at a time.
+///   answers again is seen within `joinWindow`: a new lookup starts at most
+///   every `joinWindow` per host (a silent resolver whose lookups last 20 s
+///   costs about 40 waiting threads, not a pool). Only past
+///   `maxLookupsPerHost` running at once does a caller join the newest.
 /// - When DNS fails or is too slow, the last addresses it gave are returned,
 ///   marked stale: a dependency whose address did not change stays reachable
 ///   while DNS is down. An authoritative "no such name" is never overridden.
@@ -40,7 +43,7 @@ public final class HostResolver: Sendable {
         var lastGood: [String] = []
     }
 
-    public init(joinWindow: Duration = .milliseconds(500), maxLookupsPerHost: Int = 8) {
+    public init(joinWindow: Duration = .milliseconds(500), maxLookupsPerHost: Int = 64) {
         self.joinWindow = joinWindow
         self.maxLookupsPerHost = maxLookupsPerHost
     }
