@@ -11,14 +11,14 @@ import Yams
 /// health contract, timings agree with what the services actually read,
 /// secrets only ever arrive as files, pods are hardened, and the shape
 /// follows compose.yaml.
-@Suite struct KubernetesManifestTests {
+@Suite(.serialized) struct KubernetesManifestTests {
     static let overlays = ["dev", "prod"]
     /// The services that implement the health contract.
     static let services = ["data-api", "gateway"]
 
     @Test(arguments: overlays)
     func everyContainerHasAllThreeProbesAndServicesUseTheHealthPaths(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         #expect(rendered.workloads.count == 4)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
@@ -36,7 +36,7 @@ import Yams
 
     @Test(arguments: overlays)
     func everyProbeAndServicePortExists(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             for container in RenderedOverlay.containers(workload) {
@@ -60,7 +60,7 @@ import Yams
 
     @Test(arguments: overlays)
     func secretsArriveOnlyAsMountedFiles(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             let secretVolumes = Set((RenderedOverlay.podSpec(workload)?["volumes"]?.array() ?? []).filter { $0["secret"] != nil }.compactMap { $0["name"]?.string })
@@ -84,11 +84,11 @@ import Yams
         let demoValues = try ["postgres-password", "redis-password", "admin-token"].map {
             try String(contentsOf: demo.appendingPathComponent($0), encoding: .utf8).trimmingCharacters(in: .newlines)
         }
-        let dev = try RenderedOverlay("dev")
+        let dev = try RenderedOverlay.named("dev")
         let sameDemoValues = Set(dev.secretValues) == Set(demoValues)
         #expect(sameDemoValues, "the dev overlay's demo secrets differ from deploy/demo-secrets")
         let devWithoutSecrets = try Self.yaml(dev.objects.filter { $0["kind"]?.string != "Secret" })
-        let prod = try RenderedOverlay("prod")
+        let prod = try RenderedOverlay.named("prod")
         #expect(prod.objects("Secret").isEmpty, "prod must not ship credentials")
         var texts = [("dev (Secrets left out)", devWithoutSecrets), ("prod", prod.text)]
         for file in try Self.sources() { texts.append((file.path, try String(contentsOf: file, encoding: .utf8))) }
@@ -106,7 +106,7 @@ import Yams
     /// shutdown timings agree with what the services read.
     @Test(arguments: overlays)
     func servicesAcceptTheirEnvironmentAndTheShutdownTimingsAgree(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         let secrets = try SecretFiles(rendered)
         defer { secrets.remove() }
 
@@ -137,7 +137,7 @@ import Yams
 
     @Test(arguments: overlays)
     func livenessIsSlowerThanReadiness(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         for name in Self.services {
             let container = try #require(rendered.container("Deployment", name))
             let window = { (probe: String) in (container[probe]?["periodSeconds"]?.int ?? 0) * (container[probe]?["failureThreshold"]?.int ?? 0) }
@@ -147,7 +147,7 @@ import Yams
 
     @Test(arguments: overlays)
     func podsAreHardenedAndBounded(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             let pod = try #require(RenderedOverlay.podSpec(workload))
@@ -171,7 +171,7 @@ import Yams
 
     @Test(arguments: [("dev", 1, 1), ("prod", 3, 2)])
     func replicasRolloutAndDisruption(overlay: String, dataAPIReplicas: Int, gatewayReplicas: Int) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         for (name, replicas) in [("data-api", dataAPIReplicas), ("gateway", gatewayReplicas)] {
             let deployment = try #require(rendered.object("Deployment", name))
             #expect(deployment["spec"]?["replicas"]?.int == replicas, "\(overlay): \(name)")
@@ -187,7 +187,7 @@ import Yams
 
     @Test(arguments: overlays)
     func imagesAreTheOnesComposeUses(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         let compose = try #require(try Yams.compose(yaml: String(contentsOf: Self.repositoryRoot.appendingPathComponent("compose.yaml"), encoding: .utf8)))
         for (kind, name) in [("Deployment", "data-api"), ("Deployment", "gateway"), ("StatefulSet", "postgres"), ("StatefulSet", "redis")] {
             let image = rendered.container(kind, name)?["image"]?.string
@@ -199,7 +199,7 @@ import Yams
     /// gateway, and every allowed pair shares a network in compose.yaml.
     @Test(arguments: overlays)
     func networkPoliciesMirrorComposeNetworks(overlay: String) throws {
-        let rendered = try RenderedOverlay(overlay)
+        let rendered = try RenderedOverlay.named(overlay)
         let compose = try #require(try Yams.compose(yaml: String(contentsOf: Self.repositoryRoot.appendingPathComponent("compose.yaml"), encoding: .utf8)))
         let policies = rendered.objects("NetworkPolicy")
         let denyAll = policies.filter { $0["spec"]?["podSelector"]?.mapping?.isEmpty == true && $0["spec"]?["ingress"] == nil && $0["spec"]?["egress"] == nil }

@@ -12,6 +12,18 @@ struct RenderedOverlay {
     let text: String
     let objects: [Node]
 
+    /// The overlay, rendered once per test run: `kubectl` blocks the calling
+    /// thread, and every test calling it blocked Swift's cooperative threads
+    /// (two here) long enough to starve the in-process servers of other suites.
+    static func named(_ name: String) throws -> RenderedOverlay {
+        guard let render = Self.renders[name] else { throw TestServerError("no overlay named \(name)") }
+        return try render.get()
+    }
+
+    nonisolated(unsafe) private static let renders: [String: Result<RenderedOverlay, any Error>] = Dictionary(
+        uniqueKeysWithValues: ["dev", "prod"].map { name in (name, Result { try RenderedOverlay(name) }) }
+    )
+
     init(_ name: String) throws {
         let output = NSTemporaryDirectory() + "kustomize-\(name)-\(UUID().uuidString).yaml"
         defer { try? FileManager.default.removeItem(atPath: output) }
