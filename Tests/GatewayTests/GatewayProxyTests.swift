@@ -288,11 +288,16 @@ import Testing
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .critical
         try await buildApplication(try GatewayConfiguration(ConfigReader(environment: environment)), logger: logger).test(.router) { _ in
-            try await waitUntil("first transition posted") { receiver.hits >= 1 }
+            // The first transition is to `pass` only if the first poll answered in
+            // time; on a loaded machine it can be `unknown -> fail` first, so wait
+            // for a posted `pass` before making the upstream unready.
+            try await waitUntil("pass posted") { receiver.lastBody.contains(#""to":"pass""#) }
             upstream.setReady(false)
-            try await waitUntil("fail posted") { receiver.lastHeaders["content-type"] == "application/json" && receiver.hits >= 2 }
+            try await waitUntil("fail posted") {
+                receiver.lastHeaders["content-type"] == "application/json" && receiver.lastBody.contains(#""to":"fail""#)
+            }
             upstream.setReady(true)
-            try await waitUntil("recovery posted") { receiver.hits >= 3 }
+            try await waitUntil("recovery posted") { receiver.lastBody.contains(#""from":"fail""#) }
         }
     }
 }

@@ -20,8 +20,8 @@ final class TestUpstream: Sendable {
     let port: Int
     /// Shared with the server's handlers.
     final class State: Sendable {
-        let mutex = Mutex<(behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String])>((.ok, true, 0, [:]))
-        func withLock<R>(_ body: (inout (behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String])) -> R) -> R {
+        let mutex = Mutex<(behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String], lastBody: String)>((.ok, true, 0, [:], ""))
+        func withLock<R>(_ body: (inout (behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String], lastBody: String)) -> R) -> R {
             self.mutex.withLock { body(&$0) }
         }
     }
@@ -32,6 +32,8 @@ final class TestUpstream: Sendable {
     var url: String { "http://127.0.0.1:\(self.port)" }
     var hits: Int { self.state.withLock { $0.hits } }
     var lastHeaders: [String: String] { self.state.withLock { $0.lastHeaders } }
+    /// The body of the last request to `/api/**`.
+    var lastBody: String { self.state.withLock { $0.lastBody } }
 
     func set(_ behaviour: Behaviour) { self.state.withLock { $0.behaviour = behaviour } }
     func setReady(_ ready: Bool) { self.state.withLock { $0.ready = ready } }
@@ -53,6 +55,7 @@ final class TestUpstream: Sendable {
             let behaviour = state.withLock { state in
                 state.hits += 1
                 state.lastHeaders = headers
+                state.lastBody = String(buffer: body)
                 return state.behaviour
             }
             switch behaviour {
