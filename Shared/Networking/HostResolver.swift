@@ -18,24 +18,22 @@ import Synchronization
 ///   every `joinWindow` per host (a silent resolver whose lookups last 20 s
 ///   costs about 40 waiting threads, not a pool). Only past
 ///   `maxLookupsPerHost` running at once does a caller join the newest.
-/// - When DNS fails or is too slow, the last addresses it gave are returned,
-///   marked stale: a dependency whose address did not change stays reachable
-///   while DNS is down. An authoritative "no such name" is never overridden.
+/// - When DNS fails or is too slow, the last addresses it gave are returned:
+///   a dependency whose address did not change stays reachable while DNS is
+///   down. DNS then gets half of the caller's time, so the connect to those
+///   addresses gets the other half. An authoritative "no such name" is never
+///   overridden.
 /// - Numeric addresses are returned as they are, with no lookup.
 public final class HostResolver: Sendable {
     /// The process's resolver: every connection shares its lookups and fallbacks.
     public static let shared = HostResolver()
 
-    /// What a resolution gave.
-    public struct Resolution: Sendable, Equatable {
-        /// Numeric IPv4 and IPv6 addresses, IPv4 first, each once.
-        public var addresses: [String]
-        /// `true` when these are the last good answer, because DNS failed or timed out.
-        public var stale: Bool
-    }
+    /// One blocking lookup of a host: numeric addresses, IPv4 first, each once.
+    public typealias LookupFunction = @Sendable (String) -> Result<[String], ResolveError>
 
     private let joinWindow: Duration
     private let maxLookupsPerHost: Int
+    private let lookupFunction: LookupFunction
     private let hosts = Mutex<[String: HostState]>([:])
 
     private struct HostState {
@@ -43,25 +41,36 @@ public final class HostResolver: Sendable {
         var lastGood: [String] = []
     }
 
-    public init(joinWindow: Duration = .milliseconds(500), maxLookupsPerHost: Int = 64) {
+    /// - Parameter lookup: the blocking lookup each new resolution runs on a
+    ///   thread of its own; glibc's `getaddrinfo` unless a test gives another.
+    public init(
+        joinWindow: Duration = .milliseconds(500), maxLookupsPerHost: Int = 64,
+        lookup: @escaping LookupFunction = HostResolver.getaddrinfoAddresses
+    ) {
         self.joinWindow = joinWindow
         self.maxLookupsPerHost = maxLookupsPerHost
+        self.lookupFunction = lookup
     }
 
-    /// The addresses of `host`, blocking the calling thread until `deadline`
-    /// at the most. Call it on a thread that may block (a pool's thread).
-    public func resolve(_ host: String, deadline: ContinuousClock.Instant) throws(ResolveError) -> Resolution {
-        if Self.isNumeric(host) { return Resolution(addresses: [host], stale: false) }
+    /// The numeric addresses of `host` (IPv4 first), blocking the calling
+    /// thread until `deadline` at the most; the last good ones when DNS fails
+    /// or is slow. Call it on a thread that may block (a pool's thread).
+    public func resolve(_ host: String, deadline: ContinuousClock.Instant) throws(ResolveError) -> [String] {
+        if Self.isNumeric(host) { return [host] }
         let (lookup, isNew) = self.lookup(for: host)
-        if isNew { lookup.start { self.finished(lookup, host: host, outcome: $0) } }
-        switch lookup.wait(until: deadline) {
+        if isNew { lookup.start(self.lookupFunction) { self.finished(lookup, host: host, outcome: $0) } }
+        // With a last good answer to fall back on, DNS gets half the time
+        // left, so that the connect to those addresses still has the rest.
+        let hasLastGood = self.hosts.withLock { !($0[host]?.lastGood.isEmpty ?? true) }
+        let waitUntil = hasLastGood ? ContinuousClock.now + (deadline - ContinuousClock.now) / 2 : deadline
+        switch lookup.wait(until: waitUntil) {
         case .success(let addresses):
-            return Resolution(addresses: addresses, stale: false)
+            return addresses
         case .failure(let error) where error == .notFound:
             throw error
         case let outcome:
             let lastGood = self.hosts.withLock { $0[host]?.lastGood ?? [] }
-            guard lastGood.isEmpty else { return Resolution(addresses: lastGood, stale: true) }
+            guard lastGood.isEmpty else { return lastGood }
             if case .failure(let error) = outcome { throw error }
             throw .timeout
         }
@@ -69,10 +78,10 @@ public final class HostResolver: Sendable {
 
     /// The addresses of `host` within `timeout`, waiting off the caller's
     /// thread (for async callers).
-    public func resolve(_ host: String, timeout: Duration) async throws(ResolveError) -> Resolution {
-        if Self.isNumeric(host) { return Resolution(addresses: [host], stale: false) }
+    public func resolve(_ host: String, timeout: Duration) async throws(ResolveError) -> [String] {
+        if Self.isNumeric(host) { return [host] }
         let deadline = ContinuousClock.now + timeout
-        let result: Result<Resolution, ResolveError> = await withCheckedContinuation { continuation in
+        let result: Result<[String], ResolveError> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(returning: Result { () throws(ResolveError) in try self.resolve(host, deadline: deadline) })
             }
@@ -115,7 +124,7 @@ public final class HostResolver: Sendable {
     }
 
     /// One blocking `getaddrinfo` (TCP), its addresses as numeric strings.
-    static func getaddrinfoAddresses(_ host: String) -> Result<[String], ResolveError> {
+    public static func getaddrinfoAddresses(_ host: String) -> Result<[String], ResolveError> {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
@@ -158,10 +167,10 @@ extension HostResolver {
             self.done.enter()
         }
 
-        /// Starts the lookup; `finish` runs on its thread with the outcome.
-        func start(then finish: @escaping @Sendable (Result<[String], ResolveError>) -> Void) {
+        /// Starts `lookup` on a thread of its own; `finish` runs there with the outcome.
+        func start(_ lookup: @escaping LookupFunction, then finish: @escaping @Sendable (Result<[String], ResolveError>) -> Void) {
             Thread.detachNewThread {
-                let outcome = HostResolver.getaddrinfoAddresses(self.host)
+                let outcome = lookup(self.host)
                 self.outcome.withLock { $0 = outcome }
                 finish(outcome)
                 self.done.leave()

@@ -64,15 +64,15 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
         var addresses: [String] = []
         var addressPorts: [String] = []
         for (index, host) in hosts.enumerated() {
-            let resolution: HostResolver.Resolution
+            let resolved: [String]
             do {
-                resolution = try HostResolver.shared.resolve(host, deadline: deadline)
+                resolved = try HostResolver.shared.resolve(host, deadline: deadline)
             } catch {
                 // With several hosts, one that does not resolve is skipped as libpq would.
                 if hosts.count > 1 { continue }
                 throw error
             }
-            for address in resolution.addresses {
+            for address in resolved {
                 names.append(host)
                 addresses.append(address)
                 if !ports.isEmpty { addressPorts.append(ports.count == hosts.count ? ports[index] : ports[0]) }

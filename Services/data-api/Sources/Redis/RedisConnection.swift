@@ -25,7 +25,7 @@ final class RedisConnection: BlockingConnection, @unchecked Sendable {
     /// TCP connect to each address in turn, `AUTH` and `SELECT`.
     init(settings: RedisSettings) throws {
         let deadline = ContinuousClock.now + settings.connectTimeout
-        let addresses = try HostResolver.shared.resolve(settings.host, deadline: deadline).addresses
+        let addresses = try HostResolver.shared.resolve(settings.host, deadline: deadline)
         var connected: UnsafeMutablePointer<redisContext>?
         var lastError = RedisError.connectionFailed
         for address in addresses {

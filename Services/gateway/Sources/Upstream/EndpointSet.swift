@@ -61,7 +61,7 @@ public final class EndpointSet: Service, Sendable {
                 continue
             }
             // Bounded like any connect: a resolver that does not answer keeps the last addresses.
-            let addresses = (try? await HostResolver.shared.resolve(host, timeout: self.configuration.connectTimeout).addresses) ?? []
+            let addresses = (try? await HostResolver.shared.resolve(host, timeout: self.configuration.connectTimeout)) ?? []
             if addresses.isEmpty {
                 // Keep the name itself as the endpoint; its checks will tell.
                 urls.append(Self.base(url))
