@@ -123,7 +123,7 @@ public final class HealthMonitor: Service, Sendable {
     }
 
     private func record(_ descriptor: CheckDescriptor, outcome: Result<HealthObservation, any Error>, elapsed: Duration) {
-        let transition: HealthTransition? = self.state.withLock { state in
+        let recorded: (status: HealthStatus, overall: HealthStatus, transition: HealthTransition?)? = self.state.withLock { state in
             guard var check = state.checks[descriptor.key] else { return nil }
             let before = check.reportedStatus
             let overallBefore = state.snapshot.status
@@ -131,13 +131,19 @@ public final class HealthMonitor: Service, Sendable {
             state.checks[descriptor.key] = check
             state.heartbeat = .now
             state.snapshot = Self.render(serviceId: self.serviceId, checks: state.checks)
-            guard before != check.reportedStatus else { return nil }
-            return HealthTransition(
-                check: descriptor.key, from: before, to: check.reportedStatus, output: check.output,
-                overallFrom: overallBefore, overallTo: state.snapshot.status
-            )
+            let after = check.reportedStatus
+            let transition =
+                before == after
+                ? nil
+                : HealthTransition(
+                    check: descriptor.key, from: before, to: after, output: check.output,
+                    overallFrom: overallBefore, overallTo: state.snapshot.status
+                )
+            return (after, state.snapshot.status, transition)
         }
-        guard let transition else { return }
+        guard let recorded else { return }
+        self.metrics.recordStatus(descriptor, status: recorded.status, overall: recorded.overall)
+        guard let transition = recorded.transition else { return }
         self.metrics.recordTransition(transition)
         var metadata: Logger.Metadata = [
             "check": "\(transition.check)", "from": "\(transition.from.rawValue)", "to": "\(transition.to.rawValue)",

@@ -12,6 +12,9 @@ import Hummingbird
 /// | `/health/ready` | running and no critical check failing | starting, draining, or a critical check failing |
 /// | `/health/startup` | start-up work done | still starting |
 /// | `/health` | full report, `pass`/`warn` | full report, `fail` |
+///
+/// `/metrics` is the telemetry in the Prometheus text format, with
+/// `health_ready` (1 when `/health/ready` would answer 200) set at each scrape.
 public struct HealthEndpoints: Sendable {
     public let monitor: HealthMonitor
     public let lifecycle: LifecycleState
@@ -90,7 +93,9 @@ public struct HealthEndpoints: Sendable {
             return Self.response(body, code: status.isServing ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            Response(
+            // Readiness as of this scrape, so alert rules see what probes see.
+            HealthMetrics(telemetry: self.telemetry).recordReadiness(self.readiness.status.isServing)
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.telemetry.exposition()))

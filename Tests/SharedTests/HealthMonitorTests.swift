@@ -100,7 +100,9 @@ struct ScriptedFailure: Error, SafeErrorDescription {
         await monitor.runAllOnce()
         let lifecycle = LifecycleState(.running)
         let router = Router()
-        HealthEndpoints(monitor: monitor, lifecycle: lifecycle, telemetry: Telemetry()).register(on: router)
+        // The monitor runs once, so its heartbeat only ages: no liveness
+        // deadline, or 900 probes on a loaded machine (over 10 s) read "wedged".
+        HealthEndpoints(monitor: monitor, lifecycle: lifecycle, telemetry: Telemetry(), wedgedAfter: .seconds(3600)).register(on: router)
         let app = Application(router: router)
         try await app.test(.router) { client in
             for path in ["/health/ready", "/health", "/health/live"] {
@@ -163,7 +165,48 @@ struct ScriptedFailure: Error, SafeErrorDescription {
         await monitor.runAllOnce()
         let text = String(decoding: telemetry.exposition(), as: UTF8.self)
         #expect(text.contains(#"health_check_transitions_total{check="postgres:responseTime",to="fail"} 1"#))
-        #expect(text.contains(#"health_check_status{check="postgres:responseTime"} 2"#))
+        #expect(text.contains(#"health_check_status{check="postgres:responseTime",critical="true"} 2"#))
+        #expect(text.contains("health_status 2"))
+    }
+
+    /// A check that fails from its first run makes no transition (it starts
+    /// `fail`), yet alert rules need its series: the status gauges are
+    /// written after every run.
+    @Test func statusGaugesExistFromTheFirstRun() async throws {
+        let postgres = ScriptedCheck("postgres", .critical)
+        let redis = ScriptedCheck("redis", .nonCritical)
+        postgres.setFailing(true)
+        let telemetry = Telemetry()
+        let monitor = HealthMonitor(
+            serviceId: "t", checks: [postgres, redis], configuration: .init(interval: .milliseconds(20), failureThreshold: 2), telemetry: telemetry,
+            logger: Logger(label: "t")
+        )
+        await monitor.runAllOnce()
+        let text = String(decoding: telemetry.exposition(), as: UTF8.self)
+        #expect(!text.contains("health_check_transitions_total{check=\"postgres:responseTime\""))
+        #expect(text.contains(#"health_check_status{check="postgres:responseTime",critical="true"} 2"#))
+        #expect(text.contains(#"health_check_status{check="redis:responseTime",critical="false"} 0"#))
+    }
+
+    /// `health_ready` in `/metrics` is readiness at the scrape: 0 while
+    /// starting, 1 once running, 0 again while draining.
+    @Test func metricsExportReadinessAtEachScrape() async throws {
+        let monitor = self.monitor([ScriptedCheck("postgres", .critical)])
+        await monitor.runAllOnce()
+        let lifecycle = LifecycleState()
+        let router = Router()
+        HealthEndpoints(monitor: monitor, lifecycle: lifecycle, telemetry: Telemetry()).register(on: router)
+        let steps: [(change: @Sendable () -> Void, line: String)] = [
+            ({}, "health_ready 0.0"), ({ lifecycle.markStarted() }, "health_ready 1.0"), ({ lifecycle.markDraining() }, "health_ready 0.0"),
+        ]
+        try await Application(router: router).test(.router) { client in
+            for step in steps {
+                step.change()
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    #expect(String(buffer: response.body).split(separator: "\n").contains { $0 == step.line })
+                }
+            }
+        }
     }
 
     @Test func runsInTheBackgroundUntilCancelled() async throws {

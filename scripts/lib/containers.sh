@@ -16,7 +16,7 @@
 ##   ct_base_image            debootstrap bookworm -> localhost/debian:bookworm(-slim)
 ##   ct_standin NAME TAG [podman build args...]
 ##                            build deploy/standins/NAME.Dockerfile as TAG
-##   ct_standins              postgres, redis and swift stand-ins
+##   ct_standins              postgres, redis, prometheus and swift stand-ins
 ## Healthchecks (podman needs systemd to run them by itself):
 ##   ct_ticker_start [SECS]   background loop running `podman healthcheck run`
 ##   ct_ticker_stop
@@ -230,6 +230,7 @@ _ct_swift_packages() {
 ct_standins() {
     ct_standin postgres localhost/postgres:15-bookworm ""
     ct_standin redis localhost/redis:7-bookworm ""
+    ct_standin prometheus localhost/prom/prometheus:v2.42.0 ""
     local tc pk ver
     tc=$(_ct_swift_toolchain)
     pk=$(_ct_swift_packages)

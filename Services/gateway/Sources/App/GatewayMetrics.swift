@@ -6,6 +6,15 @@ import Shared
 struct GatewayMetrics: Sendable {
     let telemetry: Telemetry
 
+    /// Registers the unlabelled counters at 0, so their first increment is a
+    /// visible increase to `rate()` and `increase()` (a series that appears
+    /// at 1 counts as no increase).
+    init(telemetry: Telemetry) {
+        self.telemetry = telemetry
+        _ = Counter(label: "gateway_retries_total", factory: telemetry.factory)
+        _ = Counter(label: "gateway_retry_budget_exhausted_total", factory: telemetry.factory)
+    }
+
     /// `gateway_upstream_attempts_total{endpoint,outcome}`; outcome is a status code or a failure kind.
     func attempt(_ endpoint: String, outcome: String) {
         Counter(label: "gateway_upstream_attempts_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: self.telemetry.factory).increment()
