@@ -8,7 +8,7 @@ import Yams
     /// silent name server to 1 s per try and asks the service name as it is
     /// first: with glibc's 5 s, one silent server held a replica's recovery
     /// for 20-40 s (docs/resilience.md, finding 6).
-    @Test(arguments: ["data-api", "gateway"])
+    @Test(arguments: ["data-api", "gateway", "prometheus"])
     func servicesThatResolveNamesBoundEachDNSTry(service: String) throws {
         let file = RenderedOverlay.repositoryRoot.appendingPathComponent("compose.yaml")
         let compose = try #require(try Yams.compose(yaml: String(contentsOf: file, encoding: .utf8)))
