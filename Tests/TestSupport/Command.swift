@@ -1,11 +1,18 @@
 import Foundation
 import Synchronization
 
-/// Starts a program (looked up in `PATH`) with stdin from /dev/null and
-/// stdout and stderr appended to `outputPath`; returns its pid.
+/// Starts a program (looked up in `PATH`) with stdin from /dev/null,
+/// stdout and stderr appended to `outputPath`, and no other descriptor of
+/// this process; returns its pid.
 ///
 /// posix_spawn rather than Foundation's `Process`, whose exit detection can
 /// miss children when called from Swift concurrency threads.
+///
+/// Every descriptor from 3 up is closed in the child: SwiftNIO opens its
+/// sockets without `CLOEXEC`, so a child would otherwise keep a copy of every
+/// socket the test process had open when it started (a connection a server
+/// under test closes sends no FIN while postgres or redis-server still holds
+/// it; a stopped server's listening socket stays bound and accepts).
 public func spawnProcess(_ arguments: [String], environment: [String: String] = [:], outputPath: String = "/dev/null") throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -13,6 +20,9 @@ public func spawnProcess(_ arguments: [String], environment: [String: String] = 
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    guard let addCloseFrom = addCloseFrom, addCloseFrom(&actions, 3) == 0 else {
+        throw TestServerError("posix_spawn_file_actions_addclosefrom_np is missing (glibc 2.34 or later is needed)")
+    }
     let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
     var pid: pid_t = 0
     let status = withCStrings(arguments) { argv in
@@ -46,6 +56,13 @@ public func runCommand(_ arguments: [String], environment: [String: String] = [:
     }
     return text
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's
+/// Glibc module does not import (it is declared only under `_GNU_SOURCE`).
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
 
 private func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
     let copies = strings.map { strdup($0) } + [nil]
