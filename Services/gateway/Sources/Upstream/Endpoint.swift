@@ -86,6 +86,11 @@ public final class Endpoint: Sendable {
     }
 
     /// Records a call's outcome: breaker, consecutive failures, ejection.
+    ///
+    /// Only an endpoint that passes its active checks is ejected: one that
+    /// fails them is out of rotation already, and gets calls only in panic
+    /// mode (no endpoint healthy), which are expected to fail; ejecting it
+    /// for them would keep it out for the ejection time after it recovered.
     func recordCall(success: Bool, now: ContinuousClock.Instant, ejectAfter: Int) -> CallEffect {
         self.state.withLock { state in
             state.outstanding -= 1
@@ -93,7 +98,7 @@ public final class Endpoint: Sendable {
             state.breaker.record(success: success, now: now)
             state.consecutiveFailures = success ? 0 : state.consecutiveFailures + 1
             var ejected = false
-            if !success, state.ejectedAt == nil, state.consecutiveFailures >= ejectAfter {
+            if !success, state.damper.isHealthy, state.ejectedAt == nil, state.consecutiveFailures >= ejectAfter {
                 state.ejectedAt = now
                 ejected = true
             }
@@ -103,11 +108,14 @@ public final class Endpoint: Sendable {
 
     /// Records an active health check. An ejected endpoint returns once a
     /// check passes after `ejectionDuration`. Returns `true` when it returned.
+    /// An endpoint that turns healthy starts with no consecutive failures:
+    /// those of its failing time are explained by it.
     func recordCheck(
         success: Bool, report: HealthReport?, latencyMilliseconds: Double?, output: String?, now: ContinuousClock.Instant, ejectionDuration: Duration
     ) -> (healthChanged: Bool, returned: Bool) {
         self.state.withLock { state in
             let changed = state.damper.record(success: success)
+            if changed, state.damper.isHealthy { state.consecutiveFailures = 0 }
             state.report = report ?? state.report
             if !success, report == nil { state.report = nil }
             state.latencyMilliseconds = latencyMilliseconds
