@@ -298,7 +298,7 @@ ct_ticker_stop() {
 # lost for seconds: aardvark-dns listens there, so every name lookup times
 # out. netavark 1.9 sets a static MAC itself (containers/netavark#833); an
 # address set by hand is one the kernel never changes. docs/resilience.md,
-# finding 5, has the evidence.
+# finding 7, has the evidence.
 ct_pin_bridges() {
     local f=label=com.docker.compose.project=$1 net dev id pid
     for net in $(podman network ls -q --filter "$f"); do
