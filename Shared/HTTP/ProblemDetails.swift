@@ -55,14 +55,19 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable, Equatable {
 
     /// The response, without a request at hand.
     public func response(instance: String? = nil, requestID: String? = nil) -> Response {
+        var headers = self.extraHeaders
+        headers[.contentType] = Self.mediaType
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: self.encodedBody(instance: instance, requestID: requestID)))
+    }
+
+    /// The JSON body alone, for answers written below the router.
+    public func encodedBody(instance: String? = nil, requestID: String? = nil) -> ByteBuffer {
         let body = Body(title: self.title, status: self.status.code, detail: self.detail, instance: instance, errors: self.errors, requestId: requestID)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(body)) ?? Data(#"{"title":"Error"}"#.utf8)
-        var headers = self.extraHeaders
-        headers[.contentType] = Self.mediaType
-        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
-        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return ByteBuffer(bytes: data)
     }
 }
 

@@ -20,8 +20,8 @@ final class TestUpstream: Sendable {
     let port: Int
     /// Shared with the server's handlers.
     final class State: Sendable {
-        let mutex = Mutex<(behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String], lastBody: String)>((.ok, true, 0, [:], ""))
-        func withLock<R>(_ body: (inout (behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String], lastBody: String)) -> R) -> R {
+        let mutex = Mutex<(behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String], lastBody: String, lastTarget: String)>((.ok, true, 0, [:], "", ""))
+        func withLock<R>(_ body: (inout (behaviour: Behaviour, ready: Bool, hits: Int, lastHeaders: [String: String], lastBody: String, lastTarget: String)) -> R) -> R {
             self.mutex.withLock { body(&$0) }
         }
     }
@@ -34,6 +34,8 @@ final class TestUpstream: Sendable {
     var lastHeaders: [String: String] { self.state.withLock { $0.lastHeaders } }
     /// The body of the last request to `/api/**`.
     var lastBody: String { self.state.withLock { $0.lastBody } }
+    /// The path and query of the last request to `/api/**`.
+    var lastTarget: String { self.state.withLock { $0.lastTarget } }
 
     func set(_ behaviour: Behaviour) { self.state.withLock { $0.behaviour = behaviour } }
     func setReady(_ ready: Bool) { self.state.withLock { $0.ready = ready } }
@@ -56,6 +58,7 @@ final class TestUpstream: Sendable {
                 state.hits += 1
                 state.lastHeaders = headers
                 state.lastBody = String(buffer: body)
+                state.lastTarget = request.uri.description
                 return state.behaviour
             }
             switch behaviour {

@@ -95,6 +95,7 @@ struct GatewayParts {
         self.endpoints = endpoints
         self.application = Application(
             router: router,
+            server: EdgeHTTP1Channel.server(configuration.edge),
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
             services: [HTTPClientService(client: client), endpoints, monitor, poller],
             logger: logger

@@ -5,6 +5,8 @@ import Shared
 /// Everything the gateway reads from its environment, validated at start-up.
 public struct GatewayConfiguration: Sendable {
     public var http: HTTPServerSettings
+    /// Limits on what clients send (``EdgeSettings``).
+    public var edge: EdgeSettings
     public var logLevel: Logger.Level
     /// Upstream base URLs (`UPSTREAM_URLS`, comma-separated). A single URL whose
     /// host resolves to several addresses stands for all of them.
@@ -97,6 +99,7 @@ public struct GatewayConfiguration: Sendable {
             self.webhookURL = url
         }
         self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
+        self.edge = try EdgeSettings(reader)
         self.watchdogTimeout = try Watchdog.timeout(reader)
     }
 }

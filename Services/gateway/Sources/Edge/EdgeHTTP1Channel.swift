@@ -1,0 +1,41 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Hummingbird's HTTP/1 channel with the gateway's ``EdgeGuard`` right after
+/// the HTTP/1 decoder, where it sees each request head as the client sent it
+/// (its version, every `Host`), and with the decoder's head limits set from
+/// ``EdgeSettings``.
+struct EdgeHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    private let base: HTTP1Channel
+    private let settings: EdgeSettings
+
+    init(responder: @escaping HTTPChannelHandler.Responder, settings: EdgeSettings) {
+        let limits = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: settings.maxHeaderCount
+        )
+        self.base = HTTP1Channel(responder: responder, configuration: .init(httpDecoderConfiguration: limits))
+        self.settings = settings
+    }
+
+    /// A server builder for `Application(server:)`.
+    static func server(_ settings: EdgeSettings) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in EdgeHTTP1Channel(responder: responder, settings: settings) }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        self.base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(EdgeGuard(settings: self.settings, logger: logger), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await self.base.handle(value: value, logger: logger)
+    }
+}
