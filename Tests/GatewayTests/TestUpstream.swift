@@ -53,12 +53,16 @@ final class TestUpstream: Sendable {
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let body = try await request.body.collect(upTo: 1 << 20)
-            let behaviour = state.withLock { state in
+            // Counted as soon as the head arrives: a request whose body then
+            // breaks off has still reached the upstream.
+            state.withLock { state in
                 state.hits += 1
                 state.lastHeaders = headers
-                state.lastBody = String(buffer: body)
                 state.lastTarget = request.uri.description
+            }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let behaviour = state.withLock { state in
+                state.lastBody = String(buffer: body)
                 return state.behaviour
             }
             switch behaviour {

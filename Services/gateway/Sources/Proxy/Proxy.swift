@@ -132,15 +132,28 @@ struct Proxy: Sendable {
         var replayable: Bool
     }
 
+    /// Bodies up to `retryBufferLimit` (chunked ones included) are read whole
+    /// before any upstream is called: they can be retried, and one that breaks
+    /// off or turns out malformed (the edge answers `400`) reaches no upstream.
+    /// A larger one streams, starting with what was read.
     private func outboundBody(_ request: Request, length: Int?) async throws -> OutboundBody {
         let hasBody = (length ?? 0) > 0 || request.headers[.transferEncoding] != nil
         guard hasBody else { return OutboundBody(clientBody: nil, replayable: true) }
-        if let length, length <= self.configuration.retryBufferLimit {
-            let buffer = try await request.body.collect(upTo: self.configuration.retryBufferLimit)
+        let knownLength = length.map { HTTPClientRequest.Body.Length.known(Int64($0)) } ?? .unknown
+        let source = StreamedBody.Source(request.body.makeAsyncIterator())
+        var buffer = ByteBuffer()
+        if (length ?? 0) <= self.configuration.retryBufferLimit {
+            while let chunk = try await source.iterator.next() {
+                buffer.writeImmutableBuffer(chunk)
+                guard buffer.readableBytes <= self.configuration.retryBufferLimit else {
+                    let body = StreamedBody(prefix: buffer, source: source, limit: self.configuration.maxBodySize)
+                    return OutboundBody(clientBody: .stream(body, length: knownLength), replayable: false)
+                }
+            }
             return OutboundBody(clientBody: .bytes(buffer), replayable: true)
         }
-        let limited = LimitedBody(base: request.body, limit: self.configuration.maxBodySize)
-        return OutboundBody(clientBody: .stream(limited, length: length.map { .known(Int64($0)) } ?? .unknown), replayable: false)
+        let body = StreamedBody(prefix: buffer, source: source, limit: self.configuration.maxBodySize)
+        return OutboundBody(clientBody: .stream(body, length: knownLength), replayable: false)
     }
 
     private func upstreamRequest(_ request: Request, context: GatewayRequestContext, endpoint: Endpoint, body: HTTPClientRequest.Body?) -> HTTPClientRequest {
@@ -176,28 +189,4 @@ struct Proxy: Sendable {
         .serviceUnavailable, title: "No healthy upstream", detail: "No upstream endpoint can take the request now; retry later.", retryAfterSeconds: 1
     )
     static let deadlinePassed = ProblemDetails(.gatewayTimeout, detail: "The upstream did not answer before the gateway's deadline.")
-}
-
-/// A request body stream that fails once it grows past `limit` bytes.
-struct LimitedBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: RequestBody
-    let limit: Int
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
-        let limit: Int
-        var seen = 0
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await self.base.next() else { return nil }
-            self.seen += chunk.readableBytes
-            if self.seen > self.limit { throw ProxyError.bodyTooLarge }
-            return chunk
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: self.base.makeAsyncIterator(), limit: self.limit)
-    }
 }
