@@ -236,11 +236,3 @@ extension HealthMonitor {
         }
     }
 }
-
-extension Duration {
-    /// The duration in milliseconds, with fractions.
-    public var milliseconds: Double {
-        let (seconds, attoseconds) = self.components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}

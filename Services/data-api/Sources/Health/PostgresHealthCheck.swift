@@ -15,20 +15,3 @@ struct PostgresHealthCheck: HealthCheck {
         return HealthObservation(observedValue: (ContinuousClock.now - started).roundedMilliseconds, observedUnit: "ms")
     }
 }
-
-/// `redis:responseTime` (non-critical): the time of `PING`.
-struct RedisHealthCheck: HealthCheck {
-    let descriptor = CheckDescriptor(component: "redis", measurement: "responseTime", componentType: "datastore", criticality: .nonCritical)
-    let redis: RedisClient
-
-    func run() async throws -> HealthObservation {
-        let started = ContinuousClock.now
-        try await self.redis.ping()
-        return HealthObservation(observedValue: (ContinuousClock.now - started).roundedMilliseconds, observedUnit: "ms")
-    }
-}
-
-extension Duration {
-    /// Milliseconds with three decimals, for `observedValue`.
-    var roundedMilliseconds: Double { (self.milliseconds * 1000).rounded() / 1000 }
-}

@@ -30,8 +30,8 @@ struct GatewayParts {
         // read timeout (idle time between reads, the per-try timeout) bounds a
         // response body whose upstream stalls, so no client waits forever.
         clientConfiguration.timeout = .init(
-            connect: .nanoseconds(Int64(configuration.connectTimeout.milliseconds * 1_000_000)),
-            read: .nanoseconds(Int64(configuration.perTryTimeout.milliseconds * 1_000_000))
+            connect: configuration.connectTimeout.timeAmount,
+            read: configuration.perTryTimeout.timeAmount
         )
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64

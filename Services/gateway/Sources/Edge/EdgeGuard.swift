@@ -214,7 +214,7 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func schedule(_ delay: Duration) {
         guard let context = self.context else { return }
         self.cancelTimer()
-        self.timer = try? context.eventLoop.scheduleCallback(in: TimeAmount(delay), handler: Expiry(edge: NIOLoopBound(self, eventLoop: context.eventLoop)))
+        self.timer = try? context.eventLoop.scheduleCallback(in: delay.timeAmount, handler: Expiry(edge: NIOLoopBound(self, eventLoop: context.eventLoop)))
     }
 
     private func cancelTimer() {

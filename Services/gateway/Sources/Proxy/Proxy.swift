@@ -62,7 +62,7 @@ struct Proxy: Sendable {
                 // head (it is cancelled once the head arrives): exactly a
                 // per-try timeout, with no extra task per request.
                 let tryTimeout = min(self.configuration.perTryTimeout, remaining)
-                let response = try await self.client.execute(upstreamRequest, deadline: .now() + .nanoseconds(Int64(tryTimeout.milliseconds * 1_000_000)))
+                let response = try await self.client.execute(upstreamRequest, deadline: .now() + tryTimeout.timeAmount)
                 let code = Int(response.status.code)
                 self.record(endpoint, success: code < 500, outcome: String(code))
                 let retryAfter = RetryPolicy.retryAfter(response.headers.first(name: "Retry-After"))

@@ -55,7 +55,7 @@ struct UpstreamHealthPoller: Service {
             let request = HTTPClientRequest(url: endpoint.url + self.configuration.upstreamHealthPath)
             let timeout = self.configuration.upstreamHealth.timeout
             let response = try await withTimeout(timeout, error: ProxyError.perTryTimeout) {
-                let response = try await self.client.execute(request, timeout: .nanoseconds(Int64(timeout.milliseconds * 1_000_000)))
+                let response = try await self.client.execute(request, timeout: timeout.timeAmount)
                 let body = try await response.body.collect(upTo: 256 * 1024)
                 return (response.status.code, body)
             }
@@ -90,7 +90,7 @@ struct UpstreamHealthPoller: Service {
             do {
                 let request = HTTPClientRequest(url: endpoint.url + self.configuration.breakerProbePath)
                 let code = try await withTimeout(timeout, error: ProxyError.perTryTimeout) {
-                    let response = try await self.client.execute(request, timeout: .nanoseconds(Int64(timeout.milliseconds * 1_000_000)))
+                    let response = try await self.client.execute(request, timeout: timeout.timeAmount)
                     _ = try await response.body.collect(upTo: 256 * 1024)
                     return Int(response.status.code)
                 }
