@@ -22,6 +22,7 @@
 ##   ct_ticker_stop
 ## Networking:
 ##   ct_pin_bridges P         pin the MAC of compose project P's bridges (netavark < 1.9)
+##   ct_pin_network NET       the same for one podman network
 ## Cleanup:
 ##   ct_project_leftovers P   print containers/networks/volumes of compose project P
 ##   ct_project_purge P       remove them (containers forced)
@@ -250,19 +251,27 @@ ct_standins() {
 
 # The loop appends "EPOCH_SECONDS CONTAINER_ID EXIT_CODE" per check to LOG, so
 # the first 0 of a container is when it turned healthy.
+#
+# podman runs a failing check's on-failure action (`kube play` sets `restart`
+# for a livenessProbe) inside `podman healthcheck run`: a stop that waits for
+# the stop timeout, then a start. Cut short, the container stays stopped for
+# good (seen: a wedged data-api killed 10 s into its 15 s grace period, never
+# started again). So each run may take minutes, and a container has at most
+# one run at a time (flock); other containers' checks go on meanwhile.
 _ct_tick_forever() {
-    local interval=$1 log=$2 id
+    local interval=$1 log=$2 id locks
+    locks=$(mktemp -d)
     while :; do
         for id in $(podman ps -q --filter health=starting 2>/dev/null) \
             $(podman ps -q --filter health=healthy 2>/dev/null) \
             $(podman ps -q --filter health=unhealthy 2>/dev/null); do
             (
+                flock -n 9 || exit 0
                 rc=0
-                timeout 10 podman healthcheck run "$id" >/dev/null 2>&1 || rc=$?
+                timeout 300 podman healthcheck run "$id" >/dev/null 2>&1 || rc=$?
                 printf '%s %s %s\n' "$EPOCHREALTIME" "$id" "$rc" >>"$log"
-            ) &
+            ) 9>"$locks/$id" &
         done
-        wait
         sleep "$interval"
     done
 }
@@ -278,7 +287,7 @@ ct_ticker_start() {
 
 ct_ticker_stop() {
     if [[ -n $_CT_TICKER_PID ]]; then
-        # the loop's own children (podman healthcheck run) end within 10 s
+        # the loop's own children: the runs in progress
         pkill -TERM -P "$_CT_TICKER_PID" 2>/dev/null || true
         kill -TERM "$_CT_TICKER_PID" 2>/dev/null || true
         wait "$_CT_TICKER_PID" 2>/dev/null || true
@@ -300,13 +309,19 @@ ct_ticker_stop() {
 # address set by hand is one the kernel never changes. docs/resilience.md,
 # finding 7, has the evidence.
 ct_pin_bridges() {
-    local f=label=com.docker.compose.project=$1 net dev id pid
-    for net in $(podman network ls -q --filter "$f"); do
-        dev=$(podman network inspect --format '{{.NetworkInterface}}' "$net")
-        [[ -e /sys/class/net/$dev/address ]] || continue
-        ip link set dev "$dev" address "$(cat "/sys/class/net/$dev/address")"
+    local net
+    for net in $(podman network ls -q --filter "label=com.docker.compose.project=$1"); do
+        ct_pin_network "$net"
     done
-    for id in $(podman ps -q --filter "$f"); do
+}
+
+# ct_pin_network NET: ct_pin_bridges for one podman network.
+ct_pin_network() {
+    local dev id pid
+    dev=$(podman network inspect --format '{{.NetworkInterface}}' "$1")
+    [[ -e /sys/class/net/$dev/address ]] || return 0
+    ip link set dev "$dev" address "$(cat "/sys/class/net/$dev/address")"
+    for id in $(podman ps -q --filter "network=$1"); do
         pid=$(podman inspect --format '{{.State.Pid}}' "$id")
         nsenter -t "$pid" -n ip neigh flush all
     done

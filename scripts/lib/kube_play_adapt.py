@@ -10,6 +10,11 @@ on stdout and, on stderr, one line per thing it changed or dropped.
   each Deployment and StatefulSet becomes one Pod named after its Service, so
   the names in DATABASE_URL, REDIS_URL and UPSTREAM_URLS resolve on the
   podman network (pod names are DNS names there);
+- an emptyDir becomes a podman named volume called after the volume alone
+  ("run", "tmp"), shared by every pod and kept from one run to the next with
+  whatever owner it got first: each is renamed VOLUME_PREFIX-POD-NAME, fresh
+  for the run (so it takes the image's owner and mode, as Kubernetes' fresh
+  emptyDir would); podman ignores `medium: Memory` (a disk volume);
 - Secret volumes are not supported: each Secret is written to
   SECRETS_DIR/NAME/KEY and mounted from there (hostPath), at the same path;
 - volumeClaimTemplates become PersistentVolumeClaims (podman named volumes);
@@ -73,7 +78,11 @@ def to_pod(workload, args):
     secrets_dir, gateway_port, data_api_port, postgres_uid, volume_prefix = args
     name = workload["metadata"]["name"]
     spec = workload["spec"]["template"]["spec"]
+    renamed = {}
     for volume in spec.get("volumes", []):
+        if "emptyDir" in volume:
+            renamed[volume["name"]] = f"{volume_prefix}-{name}-{volume['name']}"
+            volume["name"] = renamed[volume["name"]]
         if "secret" in volume:
             secret_name = volume.pop("secret")["secretName"]
             volume["hostPath"] = {"path": os.path.join(secrets_dir, secret_name), "type": "Directory"}
@@ -82,6 +91,8 @@ def to_pod(workload, args):
             {"name": claim["metadata"]["name"], "persistentVolumeClaim": {"claimName": f"{volume_prefix}-{name}-{claim['metadata']['name']}"}})
     published = {"gateway": gateway_port, "data-api": data_api_port}
     for container in spec["containers"]:
+        for mount in container.get("volumeMounts", []):
+            mount["name"] = renamed.get(mount["name"], mount["name"])
         container["image"] = "localhost/" + container["image"]
         adapt_probes(container)
         if name in published:
@@ -89,6 +100,8 @@ def to_pod(workload, args):
     if name == "postgres":
         spec["securityContext"].update({"runAsUser": int(postgres_uid), "runAsGroup": int(postgres_uid), "fsGroup": int(postgres_uid)})
         note(f"postgres: runs as the stand-in's postgres user ({postgres_uid})")
+    if renamed:
+        note(f"{name}: emptyDir volumes {', '.join(sorted(renamed))} -> fresh named volumes {', '.join(sorted(renamed.values()))}")
     note(f"{workload['kind']} {name} -> Pod {name}")
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": workload["spec"]["template"]["metadata"]["labels"]}, "spec": spec}
 
