@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Shared
 import TestSupport
 import Testing
@@ -22,6 +23,24 @@ import Testing
             let response = try await client.json(.get, "/api/data")
             #expect(response.status == .ok)
             #expect(response.text == #"{"message":"Hello from the microservice!"}"#)
+        }
+    }
+
+    /// Before its schema is there, data-api answers what needs it with a
+    /// 503 "Starting" (a request in that window used to meet a missing
+    /// table: 500).
+    @Test func itemRoutesWaitForStartUp() async throws {
+        try self.servers.postgres.stop()
+        defer { try? self.servers.postgres.start() }
+        let app = buildApplication(try self.servers.configuration(), logger: Logger(label: "data-api-test"))
+        try await app.test(.router) { client in
+            for (method, uri) in [(HTTPRequest.Method.get, "/api/items"), (.get, "/api/items/1"), (.post, "/api/items")] {
+                let response = try await client.json(method, uri, method == .post ? #"{"name":"x"}"# : nil)
+                #expect(response.status == .serviceUnavailable, "\(method) \(uri)")
+                #expect(response.headers[.retryAfter] == "1")
+                #expect(response.text.contains(#""title":"Starting""#), "\(method) \(uri): \(response.text)")
+            }
+            #expect(try await client.json(.get, "/api/data").status == .ok)
         }
     }
 

@@ -15,6 +15,12 @@ on stdout and, on stderr, one line per thing it changed or dropped.
   whatever owner it got first: each is renamed VOLUME_PREFIX-POD-NAME, fresh
   for the run (so it takes the image's owner and mode, as Kubernetes' fresh
   emptyDir would); podman ignores `medium: Memory` (a disk volume);
+- podman 4.3 gives every pod it plays the exit policy `stop`: when a pod's
+  only container stops (a liveness restart does that first), podman stops
+  the pod's infra container, and the start that follows fails ("cannot get
+  namespace path unless container ... is running"), leaving the pod down.
+  Kubernetes keeps a pod's sandbox through container restarts; a `sandbox`
+  container that only sleeps does that here;
 - Secret volumes are not supported: each Secret is written to
   SECRETS_DIR/NAME/KEY and mounted from there (hostPath), at the same path;
 - volumeClaimTemplates become PersistentVolumeClaims (podman named volumes);
@@ -100,6 +106,13 @@ def to_pod(workload, args):
     if name == "postgres":
         spec["securityContext"].update({"runAsUser": int(postgres_uid), "runAsGroup": int(postgres_uid), "fsGroup": int(postgres_uid)})
         note(f"postgres: runs as the stand-in's postgres user ({postgres_uid})")
+    first = spec["containers"][0]
+    spec["containers"].append({
+        "name": "sandbox", "image": first["image"], "command": ["sh", "-c", "trap 'exit 0' INT TERM; sleep infinity & wait"],
+        "securityContext": copy.deepcopy(first.get("securityContext", {})),
+        "resources": {"requests": {"cpu": "1m", "memory": "4Mi"}, "limits": {"cpu": "10m", "memory": "16Mi"}},
+    })
+    note(f"{name}: + a sandbox container (sleep), so a liveness restart finds the pod's infra running")
     if renamed:
         note(f"{name}: emptyDir volumes {', '.join(sorted(renamed))} -> fresh named volumes {', '.join(sorted(renamed.values()))}")
     note(f"{workload['kind']} {name} -> Pod {name}")

@@ -65,7 +65,8 @@ struct DataAPIParts {
         api.get("data") { _, _ in
             ItemsController<BasicRequestContext>.raw(#"{"message":"Hello from the microservice!"}"#, status: .ok, headers: [:])
         }
-        ItemsController(store: ItemStore(postgres: postgres), cache: cache, idempotency: idempotency).register(on: api)
+        ItemsController(store: ItemStore(postgres: postgres), cache: cache, idempotency: idempotency)
+            .register(on: api.group().add(middleware: StartupGateMiddleware(lifecycle: lifecycle)))
         if let token = configuration.adminToken {
             AdminRoutes(token: token, chaos: chaos).register(on: router)
         }
