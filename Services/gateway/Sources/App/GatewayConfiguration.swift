@@ -8,6 +8,8 @@ public struct GatewayConfiguration: Sendable {
     /// Limits on what clients send (``EdgeSettings``).
     public var edge: EdgeSettings
     public var logLevel: Logger.Level
+    /// `LOG_FORMAT`: logfmt (default) or json.
+    public var logFormat: LogFormat
     /// Upstream base URLs (`UPSTREAM_URLS`, comma-separated). A single URL whose
     /// host resolves to several addresses stands for all of them.
     public var upstreams: [URL]
@@ -45,6 +47,7 @@ public struct GatewayConfiguration: Sendable {
     public init(_ reader: ConfigReader = ConfigReader()) throws {
         self.http = try HTTPServerSettings(reader, defaultPort: 8080)
         self.logLevel = try reader.logLevel()
+        self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
         self.upstreams = try rawUpstreams.split(separator: ",").map { raw in
             let text = raw.trimmingCharacters(in: .whitespaces)
