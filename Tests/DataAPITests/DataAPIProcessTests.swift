@@ -16,12 +16,7 @@ import Testing
     }
 
     static var binary: String {
-        get throws {
-            guard let path = ProcessInfo.processInfo.environment["DATA_API_BIN"], FileManager.default.isExecutableFile(atPath: path) else {
-                throw TestServerError("DATA_API_BIN must name the built data-api binary: run scripts/test")
-            }
-            return path
-        }
+        get throws { try builtBinary("DATA_API_BIN") }
     }
 
     /// A running data-api process and what it logged.
