@@ -72,7 +72,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            path: "Tools/resilience-demo"
+            path: "Tools/resilience-demo",
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "TestSupport",
@@ -97,7 +98,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ResilienceDemoTests",
-            dependencies: ["resilience-demo"],
+            // Gateway: the report test records what the gateway's own types encode.
+            dependencies: ["resilience-demo", "Gateway", "Shared", "TestSupport"],
             path: "Tests/ResilienceDemoTests"
         ),
         .testTarget(

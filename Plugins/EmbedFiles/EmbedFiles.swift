@@ -9,6 +9,8 @@ import PackagePlugin
     static let embedded: [String: [(path: String, type: String)]] = [
         "Shared": [("docs/openapi.yaml", "OpenAPIDocument")],
         "Gateway": [("Services/gateway/StatusPage/status.html", "StatusPage")],
+        // The incident report is the status page replaying a recording.
+        "resilience-demo": [("Services/gateway/StatusPage/status.html", "StatusPageTemplate")],
     ]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
