@@ -1,8 +1,9 @@
 import Foundation
 import TestSupport
 
-/// A client of a server-sent event stream over a plain TCP socket, so a test
-/// controls the connection itself: ``close()`` is a real socket close.
+/// A client of a server-sent event stream over a plain TCP socket
+/// (``RawHTTPConnection``), so a test controls the connection itself:
+/// ``close()`` is a real socket close.
 ///
 /// Speaks just enough HTTP/1.1: one `GET`, the response head, a chunked or
 /// length-delimited body. Every read waits at most `timeout`.
@@ -19,7 +20,8 @@ final class EventStreamClient: @unchecked Sendable {
 
     let status: Int
     let headers: [String: String]
-    private var fd: Int32
+    private let connection: RawHTTPConnection
+    private let timeout: Duration
     private var raw: [UInt8] = []
     private var body: [UInt8] = []
     private let chunked: Bool
@@ -28,33 +30,15 @@ final class EventStreamClient: @unchecked Sendable {
 
     /// Connects to 127.0.0.1:`port` and sends `GET path`; returns once the response head is read.
     init(port: Int, path: String = "/health/events", timeout: Duration = .seconds(10)) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestServerError("socket failed") }
-        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            Glibc.close(fd)
-            throw TestServerError("could not connect to port \(port)")
-        }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        self.connection = try RawHTTPConnection(port: port)
+        self.timeout = timeout
+        try self.connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n\r\n")
         var raw: [UInt8] = []
         var headEnd: Int?
         while headEnd == nil {
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let count = recv(fd, &chunk, chunk.count, 0)
-            guard count > 0 else {
-                Glibc.close(fd)
-                throw TestServerError("no response head from port \(port)")
-            }
-            raw.append(contentsOf: chunk[..<count])
+            let bytes = try self.connection.receive(timeout: timeout)
+            guard !bytes.isEmpty else { throw TestServerError("no response head from port \(port)") }
+            raw.append(contentsOf: bytes)
             headEnd = Self.find([13, 10, 13, 10], in: raw)
         }
         let head = String(decoding: raw[..<headEnd!], as: UTF8.self).components(separatedBy: "\r\n")
@@ -64,7 +48,6 @@ final class EventStreamClient: @unchecked Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        self.fd = fd
         self.headers = headers
         self.chunked = headers["transfer-encoding"]?.lowercased() == "chunked"
         self.raw = Array(raw[(headEnd! + 4)...])
@@ -75,13 +58,9 @@ final class EventStreamClient: @unchecked Sendable {
         }
     }
 
-    deinit { self.close() }
-
-    /// Closes the socket (idempotent).
+    /// Closes the socket (a real close; idempotent).
     func close() {
-        guard self.fd >= 0 else { return }
-        Glibc.close(self.fd)
-        self.fd = -1
+        self.connection.close()
     }
 
     /// The next event, skipping comments and `retry:` lines; `nil` when the stream ended.
@@ -119,20 +98,18 @@ final class EventStreamClient: @unchecked Sendable {
 
     /// Reads from the socket and moves body bytes (de-chunked) to `body`; `false` at the end.
     private func receive() throws -> Bool {
-        guard self.fd >= 0 else { return false }
+        if self.ended { return false }
         if !self.chunked, let length = self.headers["content-length"].flatMap(Int.init), self.body.count >= length { return false }
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        let count = recv(self.fd, &chunk, chunk.count, 0)
-        if count < 0 { throw TestServerError("reading the event stream failed or timed out (errno \(errno))") }
-        if count == 0 {
+        let bytes = try self.connection.receive(timeout: self.timeout)
+        if bytes.isEmpty {
             self.ended = true
             return false
         }
         guard self.chunked else {
-            self.body.append(contentsOf: chunk[..<count])
+            self.body.append(contentsOf: bytes)
             return true
         }
-        self.raw.append(contentsOf: chunk[..<count])
+        self.raw.append(contentsOf: bytes)
         self.dechunk()
         return true
     }
