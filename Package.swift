@@ -36,11 +36,12 @@ let package = Package(
             name: "Shared",
             dependencies: serviceDependencies + [.product(name: "Prometheus", package: "swift-prometheus")],
             path: "Shared",
-            plugins: ["EmbedOpenAPI"]
+            plugins: ["EmbedFiles"]
         ),
-        // docs/openapi.yaml into Shared (OpenAPIDocument), at build time.
+        // Files built into targets at build time (see EmbedFiles.embedded):
+        // docs/openapi.yaml into Shared, the status page into Gateway.
         .executableTarget(name: "embed-file", path: "Tools/embed-file"),
-        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["embed-file"], path: "Plugins/EmbedOpenAPI"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-file"], path: "Plugins/EmbedFiles"),
         .systemLibrary(name: "CLibPQ", path: "Services/data-api/CLibPQ"),
         .systemLibrary(name: "CHiredis", path: "Services/data-api/CHiredis"),
         .target(
@@ -56,7 +57,8 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: ["Shared", .product(name: "AsyncHTTPClient", package: "async-http-client")] + serviceDependencies,
-            path: "Services/gateway/Sources"
+            path: "Services/gateway/Sources",
+            plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "gateway",
@@ -70,7 +72,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            path: "Tools/resilience-demo"
+            path: "Tools/resilience-demo",
+            plugins: ["EmbedFiles"]
         ),
         .target(
             name: "TestSupport",
@@ -95,7 +98,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ResilienceDemoTests",
-            dependencies: ["resilience-demo"],
+            // Gateway: the report test records what the gateway's own types encode.
+            dependencies: ["resilience-demo", "Gateway", "Shared", "TestSupport"],
             path: "Tests/ResilienceDemoTests"
         ),
         .testTarget(

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// The HTTP contract of both services, docs/openapi.yaml, built into the
-/// binary by the EmbedOpenAPI plugin and served at `GET /openapi.yaml`.
+/// binary by the EmbedFiles plugin and served at `GET /openapi.yaml`.
 public enum OpenAPIDocument {
     /// The document's bytes, exactly as in docs/openapi.yaml when built.
     public static let yaml: [UInt8] = Array(Data(base64Encoded: Self.embeddedBase64) ?? Data())

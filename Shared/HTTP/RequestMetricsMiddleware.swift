@@ -6,11 +6,14 @@ import Metrics
 ///
 /// The route is the matched route pattern (e.g. `/api/items/{id}`), never the
 /// raw path, so labels stay bounded; unmatched requests count as `NotFound`.
+/// `observe`, when given, hears each request's path, status and duration too.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let telemetry: Telemetry
+    let observe: (@Sendable (_ path: String, _ status: Int, _ duration: Duration) -> Void)?
 
-    public init(telemetry: Telemetry) {
+    public init(telemetry: Telemetry, observe: (@Sendable (_ path: String, _ status: Int, _ duration: Duration) -> Void)? = nil) {
         self.telemetry = telemetry
+        self.observe = observe
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -27,10 +30,12 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 
     private func record(_ request: Request, context: Context, status: Int, since start: ContinuousClock.Instant) {
+        let duration = ContinuousClock.now - start
+        self.observe?(request.uri.path, status, duration)
         let route = context.endpointPath ?? "NotFound"
         let dimensions = [("route", route), ("method", request.method.rawValue), ("status", String(status))]
         Counter(label: "http_requests_total", dimensions: dimensions, factory: self.telemetry.factory).increment()
         Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("method", request.method.rawValue)], preferredDisplayUnit: .seconds, factory: self.telemetry.factory)
-            .record(duration: ContinuousClock.now - start)
+            .record(duration: duration)
     }
 }

@@ -32,9 +32,9 @@ public enum ServiceMain {
 }
 
 extension ServiceMain {
-    /// Bootstraps swift-log at `level` and returns the service's logger.
-    public static func logger(_ label: String, level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrapService(level: level)
+    /// Bootstraps swift-log at `level`, writing `format`, and returns the service's logger.
+    public static func logger(_ label: String, level: Logger.Level, format: LogFormat) -> Logger {
+        LoggingSystem.bootstrapService(level: level, format: format)
         var logger = Logger(label: label)
         logger.logLevel = level
         return logger

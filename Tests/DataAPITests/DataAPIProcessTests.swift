@@ -16,12 +16,7 @@ import Testing
     }
 
     static var binary: String {
-        get throws {
-            guard let path = ProcessInfo.processInfo.environment["DATA_API_BIN"], FileManager.default.isExecutableFile(atPath: path) else {
-                throw TestServerError("DATA_API_BIN must name the built data-api binary: run scripts/test")
-            }
-            return path
-        }
+        get throws { try builtBinary("DATA_API_BIN") }
     }
 
     /// A running data-api process and what it logged.
@@ -65,9 +60,10 @@ import Testing
         let headers: HTTPHeaders
     }
 
-    func request(_ running: Running, _ method: HTTPMethod, _ path: String, body: String? = nil) async throws -> HTTPResult {
+    func request(_ running: Running, _ method: HTTPMethod, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> HTTPResult {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.port)\(path)")
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
@@ -139,6 +135,44 @@ import Testing
         for body in healthBodies { #expect(!body.contains(":\(self.servers.postgres.port)"), "a data-store address leaked") }
     }
 
+    /// `LOG_FORMAT=json`: every line the process writes is one JSON object
+    /// with the documented fields, a request's lines carry its id, a
+    /// transition carries its cause, and no secret appears.
+    @Test func jsonLogsAreOneObjectPerLineWithoutSecrets() async throws {
+        let adminToken = "admin-secret-token-4242424242"
+        let running = try await self.start(["ADMIN_TOKEN": adminToken, "LOG_FORMAT": "json", "LOG_LEVEL": "debug"])
+        let chaos = try await self.request(
+            running, .PUT, "/admin/chaos", body: #"{"errorRate":0,"latencyMs":0}"#,
+            headers: [("Authorization", "Bearer \(adminToken)"), ("X-Request-ID", "json-log-test-1")]
+        )
+        #expect(chaos.status == 200)
+        try await offloaded { [redis = self.servers.redis] in redis.stop() }
+        try await waitUntil("health warn") { try await self.request(running, .GET, "/health").body.contains(#""status":"warn""#) }
+        try await offloaded { [redis = self.servers.redis] in try redis.start() }
+        #expect(try await running.terminate() == 0)
+
+        let log = running.log
+        var entries: [[String: Any]] = []
+        for line in log.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let object { entries.append(object) }
+        }
+        for entry in entries {
+            #expect(entry["timestamp"] is String && entry["level"] is String && entry["message"] is String && entry["metadata"] is [String: Any])
+            #expect(entry["service"] as? String == "data-api")
+        }
+        let chaosLine = entries.first { $0["message"] as? String == "fault injection changed" }
+        #expect(chaosLine?["request_id"] as? String == "json-log-test-1")
+        #expect(chaosLine?["level"] as? String == "notice")
+        let transitions = entries.filter { $0["message"] as? String == "health check changed status" }.compactMap { $0["metadata"] as? [String: String] }
+        #expect(transitions.contains { $0["check"] == "redis:responseTime" && $0["to"] == "fail" && $0["cause"] != nil })
+        #expect(entries.contains { $0["message"] as? String == "shutdown requested: draining" })
+        for secret in [self.servers.postgres.password, self.servers.redis.password, adminToken] {
+            #expect(!log.contains(secret), "a secret leaked into the log")
+        }
+    }
+
     @Test func passwordsFromFiles() async throws {
         let directory = NSTemporaryDirectory() + "secrets-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -167,16 +201,17 @@ import Testing
         #expect(try await Self.probe(["serve"], port: 1) == 2)
     }
 
-    @Test func badConfigurationExitsWithOneLineNamingTheSetting() throws {
+    @Test(arguments: [("HTTP_PORT", "99999"), ("LOG_FORMAT", "xml")])
+    func badConfigurationExitsWithOneLineNamingTheSetting(setting: String, value: String) throws {
         let logPath = NSTemporaryDirectory() + "bad-config-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let pid = try spawnProcess(
-            [try Self.binary], environment: ["HTTP_PORT": "99999", "REDIS_PASSWORD": "do-not-print-me"], outputPath: logPath
+            [try Self.binary], environment: [setting: value, "REDIS_PASSWORD": "do-not-print-me"], outputPath: logPath
         )
         #expect(waitForExit(pid) == 2)
         let output = try String(contentsOfFile: logPath, encoding: .utf8)
         #expect(output.split(separator: "\n").count == 1)
-        #expect(output.hasPrefix("configuration error: HTTP_PORT"))
+        #expect(output.hasPrefix("configuration error: \(setting)"))
         #expect(!output.contains("do-not-print-me"))
     }
 }

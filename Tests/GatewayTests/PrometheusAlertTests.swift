@@ -4,7 +4,7 @@ import Testing
 
 /// deploy/prometheus's rules in a real Prometheus (Debian's binary, see
 /// ``PrometheusTestServer``) scraping the real stack of
-/// ``GatewayEndToEndTests``: two data-api replicas and the gateway in front
+/// ``EndToEndServers``: two data-api replicas and the gateway in front
 /// of real PostgreSQL and Redis.
 ///
 /// The rule files are the shipped ones with one change: every `for:` is
@@ -18,8 +18,7 @@ import Testing
         .appendingPathComponent("deploy/prometheus/rules")
 
     @Test func alertsFireWhenPostgreSQLStopsAndResolveWhenItReturns() async throws {
-        // The end-to-end suite as the fixture: its PostgreSQL, Redis and stack.
-        let fixture = try await GatewayEndToEndTests()
+        let fixture = try await EndToEndServers()
         let stack = try await fixture.startStack()
         let replicas = stack.replicas.map { "127.0.0.1:\($0.port)" }
         let gateway = "127.0.0.1:\(stack.gateway.port)"
@@ -33,7 +32,7 @@ import Testing
         // first sample is no increase to rate()).
         var reads: [Int] = []
         try await Self.wait(prometheus, "the API request rate recorded") {
-            reads.append(try await GatewayEndToEndTests.get(stack.base + "/api/items").status)
+            reads.append(try await EndToEndServers.get(stack.base + "/api/items").status)
             return try await Self.query(prometheus, #"job:http_api_requests:rate5m{job="gateway"} > 0"#).count == 1
         }
         #expect(reads.allSatisfy { $0 == 200 }, "reads through a healthy stack: \(Set(reads))")
@@ -55,7 +54,7 @@ import Testing
         try await offloaded { [postgres = fixture.postgres] in try postgres.stop(mode: "immediate") }
         var firing: [[String: Any]] = []
         try await Self.wait(prometheus, "the outage's alerts firing") {
-            _ = try? await GatewayEndToEndTests.get(stack.base + "/api/items")  // client reads, failing: the SLO's errors
+            _ = try? await EndToEndServers.get(stack.base + "/api/items")  // client reads, failing: the SLO's errors
             firing = try await Self.alerts(prometheus).filter { $0["state"] as? String == "firing" }
             let keys = Set(firing.map { Self.key($0) })
             let expected = Set(replicas.flatMap { ["CriticalCheckFailing \($0)", "ServiceNotReady \($0)"] } + ["NoHealthyUpstream \(gateway)", "ErrorBudgetBurnFast -"])
@@ -110,7 +109,7 @@ import Testing
 
     /// The `data` of `GET /api/v1/PATH` (JSON, status `success`).
     static func api(_ prometheus: PrometheusTestServer, _ path: String) async throws -> [String: Any] {
-        let response = try await GatewayEndToEndTests.get(prometheus.url + "/api/v1/" + path)
+        let response = try await EndToEndServers.get(prometheus.url + "/api/v1/" + path)
         let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
         guard response.status == 200, json?["status"] as? String == "success", let data = json?["data"] as? [String: Any] else {
             throw TestServerError("GET /api/v1/\(path): \(response.status) \(response.body.prefix(300))")

@@ -58,5 +58,10 @@ import Testing
     @Test func choices() throws {
         #expect(try ConfigReader(environment: ["LOG_LEVEL": "DEBUG"]).logLevel() == .debug)
         #expect(throws: ConfigError.self) { try ConfigReader(environment: ["LOG_LEVEL": "loud"]).logLevel() }
+        #expect(try ConfigReader(environment: [:]).logFormat() == .logfmt)
+        #expect(try ConfigReader(environment: ["LOG_FORMAT": "JSON"]).logFormat() == .json)
+        #expect(throws: ConfigError(setting: "LOG_FORMAT", problem: "must be one of logfmt, json (got \"xml\")")) {
+            try ConfigReader(environment: ["LOG_FORMAT": "xml"]).logFormat()
+        }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// Starts a program (looked up in `PATH`) with stdin from /dev/null,
-/// stdout and stderr appended to `outputPath`, and no other descriptor of
-/// this process; returns its pid.
+/// stdout and stderr appended to `outputPath`, `descriptors` as its
+/// descriptors 3, 4, … and no other descriptor of this process; returns its pid.
 ///
 /// posix_spawn rather than Foundation's `Process`, whose exit detection can
 /// miss children when called from Swift concurrency threads.
@@ -13,14 +13,22 @@ import Synchronization
 /// socket the test process had open when it started (a connection a server
 /// under test closes sends no FIN while postgres or redis-server still holds
 /// it; a stopped server's listening socket stays bound and accepts).
-public func spawnProcess(_ arguments: [String], environment: [String: String] = [:], outputPath: String = "/dev/null") throws -> pid_t {
+public func spawnProcess(
+    _ arguments: [String], environment: [String: String] = [:], outputPath: String = "/dev/null", descriptors: [Int32] = []
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    guard let addCloseFrom = addCloseFrom, addCloseFrom(&actions, 3) == 0 else {
+    // Each passed descriptor must be above the ones it is copied to, or a copy would overwrite it.
+    let first = Int32(3 + descriptors.count)
+    guard descriptors.allSatisfy({ $0 >= first }) else { throw TestServerError("descriptors to pass must be \(first) or above") }
+    for (index, descriptor) in descriptors.enumerated() {
+        posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(3 + index))
+    }
+    guard let addCloseFrom = addCloseFrom, addCloseFrom(&actions, first) == 0 else {
         throw TestServerError("posix_spawn_file_actions_addclosefrom_np is missing (glibc 2.34 or later is needed)")
     }
     let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
@@ -32,6 +40,14 @@ public func spawnProcess(_ arguments: [String], environment: [String: String] = 
     }
     guard status == 0 else { throw TestServerError("could not start \(arguments[0]) (error \(status)): run scripts/test, which installs it") }
     return pid
+}
+
+/// The built binary named by the environment variable `variable` (`DATA_API_BIN`, `GATEWAY_BIN`, set by `scripts/test`).
+public func builtBinary(_ variable: String) throws -> String {
+    guard let path = ProcessInfo.processInfo.environment[variable], FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestServerError("\(variable) must name the built binary: run scripts/test")
+    }
+    return path
 }
 
 /// Waits for `pid` to exit; returns its exit status (128+signal when killed).

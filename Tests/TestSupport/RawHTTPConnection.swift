@@ -4,7 +4,7 @@ import Foundation
 /// would send (two `Host` headers, a bad chunk size, a head that never ends)
 /// and reading exactly what the server answers.
 public final class RawHTTPConnection: @unchecked Sendable {
-    private let fd: Int32
+    private var fd: Int32
 
     public init(port: Int) throws {
         self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -17,12 +17,31 @@ public final class RawHTTPConnection: @unchecked Sendable {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
         guard connected else {
-            close(self.fd)
+            Glibc.close(self.fd)
             throw TestServerError("could not connect to 127.0.0.1:\(port)")
         }
     }
 
-    deinit { close(self.fd) }
+    deinit { self.close() }
+
+    /// Closes the socket now, for real (idempotent).
+    public func close() {
+        guard self.fd >= 0 else { return }
+        Glibc.close(self.fd)
+        self.fd = -1
+    }
+
+    /// One read, blocking: what arrived, or nothing when the server closed
+    /// the connection; throws when nothing arrived within `timeout`.
+    public func receive(timeout: Duration = .seconds(10)) throws -> [UInt8] {
+        var pollDescriptor = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard poll(&pollDescriptor, 1, milliseconds) > 0 else { throw TestServerError("nothing received within \(timeout)") }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { recv(self.fd, $0.baseAddress, $0.count, 0) }
+        guard n >= 0 else { throw TestServerError("recv failed: errno \(errno)") }
+        return Array(buffer[..<n])
+    }
 
     /// Sends `text` as it is (write `\r\n` yourself).
     public func send(_ text: String) throws {

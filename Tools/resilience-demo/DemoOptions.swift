@@ -8,6 +8,7 @@ struct DemoOptions: Sendable {
     var hook = FaultHook(path: "")
     var target = "local"
     var jsonPath: String?
+    var reportPath: String?
     var rate = 40
     var baselineSeconds = 3.0
     var settings = StackSettings.fromEnvironment()
@@ -28,6 +29,9 @@ struct DemoOptions: Sendable {
           --hook PATH           the fault hook: PATH inject|remove NAME, PATH verify-writes FILE (required)
           --target NAME         label for the report (local, compose)
           --json FILE           also write the results as JSON
+          --report FILE         also write an incident report: one HTML file that replays the run
+                                (the gateway's status page over the recorded events, a scrubber,
+                                client error rate and p99 over time, the fault's marks, the summary)
           --rate N              requests per second through the gateway (default 40)
           --baseline-seconds S  load before the fault (default 3)
           -h, --help            this help
@@ -57,6 +61,7 @@ struct DemoOptions: Sendable {
             case "--hook": options.hook = FaultHook(path: try value(argument))
             case "--target": options.target = try value(argument)
             case "--json": options.jsonPath = try value(argument)
+            case "--report": options.reportPath = try value(argument)
             case "--rate":
                 guard let rate = Int(try value(argument)), (1...500).contains(rate) else { throw UsageError(description: "--rate must be 1 to 500") }
                 options.rate = rate

@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Foundation
 
 /// Runs the chosen scenarios one after the other, prints each summary (and a
-/// table when there are several), writes the JSON; `true` when all passed.
+/// table when there are several), writes the JSON and the incident report;
+/// `true` when all passed.
 struct DemoRun: Sendable {
     let options: DemoOptions
 
@@ -15,12 +16,14 @@ struct DemoRun: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let runner = ScenarioRunner(options: self.options, client: client)
         var results: [ScenarioResult] = []
+        var recordings: [IncidentReport.Scenario] = []
         var errors: [String: String] = [:]
         for scenario in self.options.scenarios {
             do {
-                let result = try await runner.run(scenario)
-                print(ReportPrinter.summary(result))
-                results.append(result)
+                let recording = try await runner.run(scenario)
+                print(ReportPrinter.summary(recording.result))
+                results.append(recording.result)
+                recordings.append(recording)
             } catch {
                 print("-- \(scenario.name): ERROR \(error)")
                 errors[scenario.name] = String(describing: error)
@@ -35,6 +38,15 @@ struct DemoRun: Sendable {
             do { try ReportPrinter.writeJSON(results, errors: errors, to: path) } catch {
                 print("resilience-demo: could not write \(path): \(error)")
                 errors["json"] = "not written"
+            }
+        }
+        if let path = self.options.reportPath {
+            do {
+                try IncidentReport(generatedAt: Date().formatted(.iso8601), scenarios: recordings).write(to: path)
+                print("incident report: \(path)")
+            } catch {
+                print("resilience-demo: could not write \(path): \(error)")
+                errors["report"] = "not written"
             }
         }
         try? await client.shutdown()

@@ -2,12 +2,13 @@ import AsyncHTTPClient
 import Foundation
 
 /// Runs one scenario: settle, baseline under load, inject, remove, watch the
-/// recovery, stop the load, check every acknowledged write, judge.
+/// recovery, stop the load, check every acknowledged write, judge. With
+/// `--report`, it also records the gateway's status events for the report.
 struct ScenarioRunner: Sendable {
     let options: DemoOptions
     let client: HTTPClient
 
-    func run(_ scenario: Scenario) async throws -> ScenarioResult {
+    func run(_ scenario: Scenario) async throws -> IncidentReport.Scenario {
         let settings = self.options.settings
         print("\n== \(scenario.name) (\(self.options.target)): \(scenario.summary)")
         try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).waitUntilSettled()
@@ -22,8 +23,10 @@ struct ScenarioRunner: Sendable {
             client: self.client, gatewayURL: self.options.gatewayURL, rate: self.options.rate, maxInFlight: 64,
             clientTimeoutMs: settings.requestDeadlineMs + 5000, seedIDs: seeds, label: scenario.name, recorder: recorder, timeline: timeline
         )
+        let statusRecorder = self.options.reportPath == nil ? nil : StatusRecorder(client: self.client, gatewayURL: self.options.gatewayURL, timeline: timeline)
         async let sampling: Void = sampler.run(until: stop)
         async let loading: Void = load.run(until: stop)
+        async let recording: Void = { if let statusRecorder { await statusRecorder.run(until: stop) } }()
 
         var removedAt: Int?
         var phaseError: (any Error)?
@@ -40,7 +43,7 @@ struct ScenarioRunner: Sendable {
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
         } catch {
             _ = stop.set()
-            _ = await (sampling, loading)
+            _ = await (sampling, loading, recording)
             throw error
         }
         do {
@@ -58,7 +61,7 @@ struct ScenarioRunner: Sendable {
             phaseError = error
         }
         _ = stop.set()
-        _ = await (sampling, loading)
+        _ = await (sampling, loading, recording)
         if let phaseError { throw phaseError }
 
         var result = self.summarize(
@@ -70,7 +73,9 @@ struct ScenarioRunner: Sendable {
         }
         result.failures = Expectations.failures(result, scenario: scenario)
         result.passed = result.failures.isEmpty
-        return result
+        return IncidentReport.Scenario(
+            result: result, status: statusRecorder?.all ?? [], load: IncidentReport.slices(recorder.samples, durationMs: result.durationMs)
+        )
     }
 
     /// Keeps the load on until everything has looked like the baseline for a

@@ -18,7 +18,7 @@ _demo_usage() {
     local name=$1 description=$2
     cat <<USAGE
 Usage: scripts/demo/$name [--target local|compose] [--gateway-url URL] [--json FILE]
-                          [--rate N] [--keep-stack] [--help]
+                          [--report FILE] [--rate N] [--keep-stack] [--help]
 
 $description
 
@@ -47,6 +47,11 @@ Options:
   --gateway-url URL   the gateway (default http://127.0.0.1:\$GATEWAY_PORT, or
                       \$DEMO_GATEWAY_URL)
   --json FILE         also write the results as JSON
+  --report FILE       also write an incident report: one self-contained HTML
+                      file that replays the run (the gateway's status page as
+                      it was at any moment, a scrubber, the client error rate
+                      and p99 over time with the fault's injection and
+                      removal, the timeline and the summary)
   --rate N            requests per second (default 40)
   --keep-stack        local: leave a stack the demo started running
   -h, --help          this help
@@ -133,17 +138,18 @@ _demo_local_stack() {
 }
 
 demo_main() {
-    local scenario=$1 description=$2 target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" rate=""
+    local scenario=$1 description=$2 target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate=""
     shift 2
     while (($#)); do
         case $1 in
             -h | --help) _demo_usage "$scenario" "$description"; exit 0 ;;
-            --target | --gateway-url | --json | --rate)
+            --target | --gateway-url | --json | --report | --rate)
                 (($# >= 2)) || { printf '%s: %s needs a value\n' "$SCRIPT_NAME" "$1" >&2; exit 2; }
                 case $1 in
                     --target) target=$2 ;;
                     --gateway-url) gateway_url=$2 ;;
                     --json) json=$2 ;;
+                    --report) report=$2 ;;
                     --rate) rate=$2 ;;
                 esac
                 shift 2
@@ -155,6 +161,7 @@ demo_main() {
     [[ -n $target ]] || target=$(_demo_default_target)
     [[ $target == local || $target == compose ]] || { printf '%s: --target must be local or compose\n' "$SCRIPT_NAME" >&2; exit 2; }
     [[ -z $json ]] || json=$(realpath -m -- "$json")
+    [[ -z $report ]] || report=$(realpath -m -- "$report")
     export DEMO_TARGET=$target
 
     BIN_PATH=$(_demo_bin_path | tail -n 1)
@@ -181,6 +188,7 @@ demo_main() {
     "$DEMO_LIB/fault.sh" check || exit 1
     driver+=(--gateway-url "$gateway_url")
     [[ -z $json ]] || driver+=(--json "$json")
+    [[ -z $report ]] || driver+=(--report "$report")
     [[ -z $rate ]] || driver+=(--rate "$rate")
     _demo_stack_found=1
     _demo_status=0

@@ -8,7 +8,7 @@ public enum DataAPI {
     public static func main() async {
         await ServiceMain.run(defaultPort: 8081) {
             let configuration = try DataAPIConfiguration()
-            let logger = ServiceMain.logger("data-api", level: configuration.logLevel)
+            let logger = ServiceMain.logger("data-api", level: configuration.logLevel, format: configuration.logFormat)
             let parts = DataAPIParts(configuration, logger: logger)
             try await ServiceMain.serve(
                 parts.application, name: "data-api", health: parts.health, drainDelay: configuration.drainDelay,

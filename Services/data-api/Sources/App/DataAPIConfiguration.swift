@@ -8,6 +8,8 @@ public struct DataAPIConfiguration: Sendable {
     var redis: RedisSettings
     public var health: HealthMonitorConfiguration
     public var logLevel: Logger.Level
+    /// `LOG_FORMAT`: logfmt (default) or json.
+    public var logFormat: LogFormat
     var cacheTTLSeconds: Int
     var idempotencyTTL: Duration
     var adminToken: String?
@@ -26,6 +28,7 @@ public struct DataAPIConfiguration: Sendable {
         self.redis = try RedisSettings(reader)
         self.health = try HealthMonitorConfiguration(reader)
         self.logLevel = try reader.logLevel()
+        self.logFormat = try reader.logFormat()
         self.cacheTTLSeconds = try reader.int("CACHE_TTL_SECONDS", default: 30, range: 1...86_400)
         self.idempotencyTTL = .seconds(try reader.int("IDEMPOTENCY_TTL_S", default: 86_400, range: 60...2_592_000))
         self.adminToken = try reader.secret("ADMIN_TOKEN")

@@ -51,19 +51,27 @@ struct GatewayParts {
         )
         let health = GatewayHealth(endpoints: endpoints, monitor: monitor)
         let webhook = HealthWebhook(url: configuration.webhookURL, client: client, logger: logger)
+        let traffic = TrafficWindow()
+        let status = StatusFeed(
+            health: health, traffic: traffic, maxViewers: configuration.statusMaxViewers, showAddresses: configuration.statusShowAddresses
+        )
         let poller = UpstreamHealthPoller(
             endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger,
             // The gateway is started once it knows its upstreams' state.
             afterRound: {
                 lifecycle.markStarted()
                 webhook.observe(health.report().status)
+                status.publish()
             }
         )
         let proxy = Proxy(endpoints: endpoints, client: client, configuration: configuration, metrics: metrics)
 
         let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
+        // The status page's traffic figures: client requests (/api/*) only.
+        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry) { path, code, duration in
+            if path.hasPrefix("/api/") { traffic.record(status: code, duration: duration) }
+        })
         router.add(middleware: ProblemMiddleware())
         let healthEndpoints = HealthEndpoints(
             monitor: monitor, lifecycle: lifecycle, telemetry: telemetry,
@@ -88,6 +96,7 @@ struct GatewayParts {
             }
         }
         OpenAPIDocument.register(on: router)
+        StatusPage.register(on: router, feed: status)
         self.routes = router.routes
         router.addMethodNotAllowedRoutes()
 

@@ -8,7 +8,7 @@ public enum Gateway {
     public static func main() async {
         await ServiceMain.run(defaultPort: 8080) {
             let configuration = try GatewayConfiguration()
-            let logger = ServiceMain.logger("gateway", level: configuration.logLevel)
+            let logger = ServiceMain.logger("gateway", level: configuration.logLevel, format: configuration.logFormat)
             let parts = GatewayParts(configuration, logger: logger)
             try await ServiceMain.serve(
                 parts.application, name: "gateway", health: parts.health, drainDelay: configuration.drainDelay,

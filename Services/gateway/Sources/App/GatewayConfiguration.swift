@@ -8,6 +8,8 @@ public struct GatewayConfiguration: Sendable {
     /// Limits on what clients send (``EdgeSettings``).
     public var edge: EdgeSettings
     public var logLevel: Logger.Level
+    /// `LOG_FORMAT`: logfmt (default) or json.
+    public var logFormat: LogFormat
     /// Upstream base URLs (`UPSTREAM_URLS`, comma-separated). A single URL whose
     /// host resolves to several addresses stands for all of them.
     public var upstreams: [URL]
@@ -41,10 +43,15 @@ public struct GatewayConfiguration: Sendable {
     public var drainDelay: Duration
     /// `WATCHDOG_TIMEOUT_MS`: exit when liveness has failed this long (0: off).
     public var watchdogTimeout: Duration
+    /// `STATUS_SHOW_ADDRESSES`: the status page shows each replica's address (off: only `replica-N`).
+    public var statusShowAddresses: Bool
+    /// `STATUS_MAX_VIEWERS`: status page viewers (`/health/events` streams) at a time; more get 503.
+    public var statusMaxViewers: Int
 
     public init(_ reader: ConfigReader = ConfigReader()) throws {
         self.http = try HTTPServerSettings(reader, defaultPort: 8080)
         self.logLevel = try reader.logLevel()
+        self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
         self.upstreams = try rawUpstreams.split(separator: ",").map { raw in
             let text = raw.trimmingCharacters(in: .whitespaces)
@@ -101,5 +108,7 @@ public struct GatewayConfiguration: Sendable {
         self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
         self.edge = try EdgeSettings(reader)
         self.watchdogTimeout = try Watchdog.timeout(reader)
+        self.statusShowAddresses = try reader.bool("STATUS_SHOW_ADDRESSES", default: false)
+        self.statusMaxViewers = try reader.int("STATUS_MAX_VIEWERS", default: 32, range: 0...10_000)
     }
 }

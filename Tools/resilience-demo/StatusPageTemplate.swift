@@ -1,0 +1,8 @@
+import Foundation
+
+/// The gateway's status page (Services/gateway/StatusPage/status.html), built
+/// in by the EmbedFiles plugin: the incident report is this page with a
+/// recording to replay.
+enum StatusPageTemplate {
+    static let html: [UInt8] = Array(Data(base64Encoded: Self.embeddedBase64) ?? Data())
+}
