@@ -1,39 +1,47 @@
-import Foundation
-import HTTPTypes
-import Shared
+import NIOHTTP1
 
-/// Header handling at the proxy (RFC 9110 §7.6.1 and friends).
+/// Header handling at the proxy (RFC 9110 §7.6.1 and friends), on NIO's
+/// `HTTPHeaders` as they come off the wire.
 enum ProxyHeaders {
     /// Hop-by-hop fields, never forwarded (plus any named in `Connection`).
-    static let hopByHop: Set<String> = [
+    static let hopByHop = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
     /// W3C trace context.
-    static let traceparent = HTTPField.Name("traceparent")!
+    static let traceparent = "traceparent"
 
-    /// The end-to-end fields of `fields`: hop-by-hop fields and those listed in `Connection` removed.
-    static func endToEnd(_ fields: HTTPFields) -> HTTPFields {
-        var named = Self.hopByHop
-        for value in fields[values: .connection] {
-            for token in value.split(separator: ",") { named.insert(token.trimmingCharacters(in: .whitespaces).lowercased()) }
+    /// The end-to-end fields of `headers`: hop-by-hop fields and those listed in `Connection` removed.
+    static func endToEnd(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var result = headers
+        for value in headers[canonicalForm: "connection"] where result.contains(name: String(value)) {
+            result.remove(name: String(value))
         }
-        return HTTPFields(fields.filter { !named.contains($0.name.canonicalName) })
+        for name in Self.hopByHop where result.contains(name: name) {
+            result.remove(name: name)
+        }
+        return result
     }
 
-    /// The fields sent upstream: end-to-end fields without `Host` (the
-    /// upstream's own is used; the client's goes in `X-Forwarded-Host`), `X-Forwarded-For` extended with the client,
-    /// `X-Forwarded-Proto` and `-Host` set, and a valid `traceparent` (kept, or started).
-    static func upstreamRequest(_ fields: HTTPFields, authority host: String?, clientAddress: String?, newTraceparent: () -> String) -> HTTPFields {
-        var result = Self.endToEnd(fields)
+    /// The fields sent upstream: end-to-end fields, `Host` set to the
+    /// upstream's own (the client's goes in `X-Forwarded-Host`),
+    /// `X-Forwarded-For` extended with the client, `X-Forwarded-Proto` set,
+    /// `X-Request-ID` set, and a valid `traceparent` (kept, or started).
+    static func upstreamRequest(
+        _ headers: HTTPHeaders, upstreamHost: String, clientAddress: String?, requestID: String, newTraceparent: () -> String
+    ) -> HTTPHeaders {
+        var result = Self.endToEnd(headers)
+        let clientHost = headers.first(name: "host")
+        result.replaceOrAdd(name: "Host", value: upstreamHost)
         if let clientAddress {
-            let previous = fields[values: .xForwardedFor].joined(separator: ", ")
-            result[.xForwardedFor] = previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)"
+            let previous = headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
+            result.replaceOrAdd(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
         }
-        result[.xForwardedProto] = "http"
-        if let host, result[.xForwardedHost] == nil { result[.xForwardedHost] = host }
-        if !Self.isValidTraceparent(fields[Self.traceparent]) { result[Self.traceparent] = newTraceparent() }
+        result.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
+        if let clientHost, !result.contains(name: "x-forwarded-host") { result.add(name: "X-Forwarded-Host", value: clientHost) }
+        result.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        if !Self.isValidTraceparent(headers.first(name: Self.traceparent)) { result.replaceOrAdd(name: Self.traceparent, value: newTraceparent()) }
         return result
     }
 
@@ -81,10 +89,4 @@ enum ProxyHeaders {
             bytes.append(Self.hexDigits[Int((value >> UInt64(shift)) & 0xF)])
         }
     }
-}
-
-extension HTTPField.Name {
-    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
-    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
-    static let xForwardedHost = HTTPField.Name("X-Forwarded-Host")!
 }

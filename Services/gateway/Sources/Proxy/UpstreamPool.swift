@@ -1,0 +1,40 @@
+import NIOCore
+
+/// Idle upstream connections of one event loop, per endpoint. Touched only on
+/// that loop: no lock. The most recently used connection goes out first (its
+/// upstream is least likely to have timed it out).
+final class UpstreamPool {
+    let eventLoop: any EventLoop
+    private let maxIdlePerEndpoint: Int
+    private var idle: [String: [UpstreamConnection]] = [:]
+
+    init(eventLoop: any EventLoop, maxIdlePerEndpoint: Int) {
+        self.eventLoop = eventLoop
+        self.maxIdlePerEndpoint = maxIdlePerEndpoint
+    }
+
+    /// An open idle connection to `endpoint`, if there is one.
+    func take(_ endpoint: String) -> UpstreamConnection? {
+        self.eventLoop.assertInEventLoop()
+        while let connection = self.idle[endpoint]?.popLast() {
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
+    /// Keeps `connection` for the next exchange, or closes it when enough are idle.
+    func put(_ connection: UpstreamConnection) {
+        self.eventLoop.assertInEventLoop()
+        guard connection.isActive else { return }
+        if self.idle[connection.endpoint, default: []].count < self.maxIdlePerEndpoint {
+            self.idle[connection.endpoint, default: []].append(connection)
+        } else {
+            connection.close()
+        }
+    }
+
+    /// Forgets a connection that closed while idle.
+    func remove(_ connection: UpstreamConnection) {
+        self.idle[connection.endpoint]?.removeAll { $0 === connection }
+    }
+}
