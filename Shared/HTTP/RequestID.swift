@@ -12,24 +12,21 @@ public enum RequestID {
     public static func make<R: RandomNumberGenerator>(using generator: inout R) -> String {
         let high: UInt64 = (generator.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
         let low: UInt64 = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(36)
-        for (index, byte) in Self.bytes(high, low).enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-            bytes.append(Self.hexDigits[Int(byte >> 4)])
-            bytes.append(Self.hexDigits[Int(byte & 0xF)])
+        return HexWriter.string(count: 36) { cursor in
+            cursor.hex(high >> 32, digits: 8)
+            cursor.ascii("-")
+            cursor.hex(high >> 16, digits: 4)
+            cursor.ascii("-")
+            cursor.hex(high, digits: 4)
+            cursor.ascii("-")
+            cursor.hex(low >> 48, digits: 4)
+            cursor.ascii("-")
+            cursor.hex(low, digits: 12)
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         return Self.make(using: &generator)
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func bytes(_ high: UInt64, _ low: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// and the requests and retries in flight (for the retry budget). Each event
 /// loop gets its own ``ProxyLoop`` (upstream connections, metric handles),
 /// looked up once per client connection, never per request.
-struct ProxyEngine: Sendable {
+final class ProxyEngine: Sendable {
     let endpoints: EndpointSet
     let configuration: GatewayConfiguration
     let metrics: GatewayMetrics
@@ -14,6 +14,13 @@ struct ProxyEngine: Sendable {
     let observe: @Sendable (_ status: Int, _ duration: Duration) -> Void
     let counters = Counters()
     private let loops = Loops()
+
+    init(endpoints: EndpointSet, configuration: GatewayConfiguration, metrics: GatewayMetrics, observe: @escaping @Sendable (_ status: Int, _ duration: Duration) -> Void) {
+        self.endpoints = endpoints
+        self.configuration = configuration
+        self.metrics = metrics
+        self.observe = observe
+    }
 
     final class Counters: Sendable {
         let activeRequests = Atomic<Int>(0)

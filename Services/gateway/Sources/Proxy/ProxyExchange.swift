@@ -75,7 +75,7 @@ final class ProxyExchange {
         self.engine = engine
         self.loop = loop
         self.eventLoop = eventLoop
-        self.requestID = RequestID.valid(head.headers.first(name: "x-request-id")) ?? RequestID.make()
+        self.requestID = RequestID.valid(head.headers.first(name: "x-request-id")) ?? RequestID.make(using: &loop.random)
         self.deadline = self.started + engine.configuration.deadline.timeAmount
         self.idempotent = RetryPolicy.isIdempotent(head.method, headers: head.headers)
         self.closesClient = !head.isKeepAlive
@@ -212,7 +212,7 @@ final class ProxyExchange {
         if let upstreamHead = self.upstreamHead { return upstreamHead }
         var headers = ProxyHeaders.upstreamRequest(
             self.head.headers, upstreamHost: self.endpoint?.authority ?? "", clientAddress: self.clientAddress,
-            requestID: self.requestID, newTraceparent: ProxyHeaders.newTraceparent
+            requestID: self.requestID, newTraceparent: { ProxyHeaders.newTraceparent(using: &self.loop.random) }
         )
         let announced = self.head.headers.contains(name: "content-length") || self.head.headers.contains(name: "transfer-encoding")
         if self.dropsBody {
@@ -249,7 +249,7 @@ final class ProxyExchange {
 
     /// The delay before the next try, or `nil` when it would end past the deadline.
     private func retryDelay(retryAfter: Duration?) -> TimeAmount? {
-        let delay = max(self.backoff.next(), retryAfter ?? .zero).timeAmount
+        let delay = max(self.backoff.next(using: &self.loop.random), retryAfter ?? .zero).timeAmount
         return NIODeadline.now() + delay < self.deadline ? delay : nil
     }
 

@@ -11,6 +11,8 @@ final class ProxyLoop {
     static let route = "/api/**"
 
     let pool: UpstreamPool
+    /// Request ids, trace ids and backoff jitter of this loop's requests.
+    var random = FastRandomNumberGenerator()
     private let metrics: GatewayMetrics
     private var requestCounters: [RequestKey: Counter] = [:]
     private var durationTimers: [String: Metrics.Timer] = [:]
