@@ -26,6 +26,7 @@ enum ProxyHeaders {
         }
         guard found else { return headers }
         var result = HTTPHeaders()
+        result.reserveCapacity(headers.count)
         for (name, value) in headers
         where !Self.isHopByHop(name) && !named.contains(where: { Self.equalsIgnoringCase(name, $0.prefix { $0 != " " && $0 != "\t" }) }) {
             result.add(name: name, value: value)

@@ -6,7 +6,13 @@ import NIOCore
 final class UpstreamPool {
     let eventLoop: any EventLoop
     private let maxIdlePerEndpoint: Int
-    private var idle: [String: [UpstreamConnection]] = [:]
+    private var idle: [String: Connections] = [:]
+
+    /// One endpoint's idle connections: a class, so taking one mutates the
+    /// list in place (no copy, no dictionary write per request).
+    private final class Connections {
+        var list: [UpstreamConnection] = []
+    }
 
     init(eventLoop: any EventLoop, maxIdlePerEndpoint: Int) {
         self.eventLoop = eventLoop
@@ -16,7 +22,8 @@ final class UpstreamPool {
     /// An open idle connection to `endpoint`, if there is one.
     func take(_ endpoint: String) -> UpstreamConnection? {
         self.eventLoop.assertInEventLoop()
-        while let connection = self.idle[endpoint]?.popLast() {
+        guard let connections = self.idle[endpoint] else { return nil }
+        while let connection = connections.list.popLast() {
             if connection.isActive { return connection }
         }
         return nil
@@ -26,8 +33,15 @@ final class UpstreamPool {
     func put(_ connection: UpstreamConnection) {
         self.eventLoop.assertInEventLoop()
         guard connection.isActive else { return }
-        if self.idle[connection.endpoint, default: []].count < self.maxIdlePerEndpoint {
-            self.idle[connection.endpoint, default: []].append(connection)
+        let connections: Connections
+        if let existing = self.idle[connection.endpoint] {
+            connections = existing
+        } else {
+            connections = Connections()
+            self.idle[connection.endpoint] = connections
+        }
+        if connections.list.count < self.maxIdlePerEndpoint {
+            connections.list.append(connection)
         } else {
             connection.close()
         }
@@ -35,6 +49,6 @@ final class UpstreamPool {
 
     /// Forgets a connection that closed while idle.
     func remove(_ connection: UpstreamConnection) {
-        self.idle[connection.endpoint]?.removeAll { $0 === connection }
+        self.idle[connection.endpoint]?.list.removeAll { $0 === connection }
     }
 }
