@@ -222,7 +222,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func next() {
         self.current = .none
         guard let context = self.context else { return }
+        var took = false
         while self.isIdle, !self.closing, let part = self.waiting.popFirst() {
+            took = true
             self.take(part, context: context)
             // The rest of a request whose head was just taken belongs to it.
             while !self.closing, let following = self.waiting.first, !Self.isHead(following) {
@@ -230,6 +232,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.take(following, context: context)
             }
         }
+        // Outside a socket read: the handlers after this one (Hummingbird's
+        // inbound stream among them) pass on what they got at read-complete.
+        if took { self.channelReadComplete(context: context) }
         self.resumeReading()
     }
 
