@@ -49,8 +49,12 @@ struct EndToEndServers {
         var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }
 
         deinit {
-            if !self.stopped { self.kill() }
-            try? FileManager.default.removeItem(atPath: self.logPath)
+            let (pid, logPath, stopped) = (self.pid, self.logPath, self.stopped)
+            if !stopped { Glibc.kill(pid, SIGKILL) }
+            BackgroundTeardown.run {
+                if !stopped { waitForExit(pid) }
+                try? FileManager.default.removeItem(atPath: logPath)
+            }
         }
     }
 

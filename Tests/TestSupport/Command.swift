@@ -133,11 +133,19 @@ public func waitUntil(timeout: Duration = .seconds(20), _ what: String, _ condit
     throw TestServerError("timed out waiting for \(what)")
 }
 
-/// Runs blocking work (a child process, `waitpid`) on a Dispatch thread, so
+/// Runs blocking work (a child process, `waitpid`) on a thread of its own, so
 /// it never holds one of Swift concurrency's few cooperative threads, which
 /// the servers under test need.
+///
+/// Not a Dispatch queue: on Linux, Swift's cooperative tasks run on the
+/// default root queue's workers (`root.default-qos`, one per core), and
+/// `DispatchQueue.global()` and private concurrent queues hand their items to
+/// those same workers. A blocking item there stalled every task of the test
+/// process until libdispatch added a worker (measured: gdb stacks showed
+/// `waitpid` from `offloaded` on those workers while a 50 ms sleep woke up to
+/// 5.4 s late, and in-process upstreams missed the gateway's per-try timeout).
 public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
