@@ -13,8 +13,8 @@ import Hummingbird
 /// | `/health/startup` | start-up work done | still starting |
 /// | `/health` | full report, `pass`/`warn` | full report, `fail` |
 ///
-/// `/metrics` is the telemetry in the Prometheus text format, with
-/// `health_ready` (1 when `/health/ready` would answer 200) set at each scrape.
+/// It also registers `/metrics` (``MetricsEndpoint``), with `health_ready`
+/// (1 when `/health/ready` would answer 200) set at each scrape.
 public struct HealthEndpoints: Sendable {
     public let monitor: HealthMonitor
     public let lifecycle: LifecycleState
@@ -92,15 +92,10 @@ public struct HealthEndpoints: Sendable {
             }
             return Self.response(body, code: status.isServing ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ in
-            // Readiness as of this scrape, so alert rules see what probes see.
+        // Readiness as of each scrape, so alert rules see what probes see.
+        MetricsEndpoint(telemetry: self.telemetry) {
             HealthMetrics(telemetry: self.telemetry).recordReadiness(self.readiness.status.isServing)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(bytes: self.telemetry.exposition()))
-            )
-        }
+        }.register(on: router)
     }
 
     /// Benchmark-only `HEALTH_PROBE_MODE=direct`: run every check now, on this probe.
