@@ -46,6 +46,12 @@ public final class HealthMonitor: Service, Sendable {
     /// The last results, as probes serve them.
     public var snapshot: HealthSnapshot { self.state.withLock { $0.snapshot } }
 
+    /// The reported (damped) status of `check`, one of this monitor's checks;
+    /// `nil` for a check it does not run.
+    public func status(of check: some HealthCheck) -> HealthStatus? {
+        self.state.withLock { $0.checks[check.descriptor.key]?.reportedStatus }
+    }
+
     /// How long ago the monitor last completed a run of any check; a stalled
     /// monitor means the process is wedged.
     public var heartbeatAge: Duration { ContinuousClock.now - self.state.withLock { $0.heartbeat } }
