@@ -11,7 +11,7 @@ public enum ServiceMain {
     public static func run(defaultPort: Int, _ body: () async throws -> Void) async -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if !arguments.isEmpty {
-            let port = (try? ConfigReader().int("HTTP_PORT", default: defaultPort, range: 1...65535)) ?? defaultPort
+            let port = (try? EnvironmentReader().int("HTTP_PORT", default: defaultPort, range: 1...65535)) ?? defaultPort
             guard let code = HealthProbe.run(arguments: arguments, port: port) else {
                 FileHandle.standardError.write(Data("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see README)\n".utf8))
                 exit(2)

@@ -26,7 +26,7 @@ import Testing
             "RETRY_BACKOFF_BASE_MS": "1",
             "RETRY_BACKOFF_CAP_MS": "5",
         ].merging(extra) { $1 }
-        let configuration = try GatewayConfiguration(ConfigReader(environment: environment))
+        let configuration = try GatewayConfiguration(EnvironmentReader(environment: environment))
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .error
         try await buildApplication(configuration, logger: logger).test(.router) { client in
@@ -269,7 +269,7 @@ import Testing
     @Test func aHostNameStandsForEveryAddressItResolvesTo() async throws {
         #expect(try await HostResolver.shared.resolve("localhost", timeout: .seconds(5)).contains("127.0.0.1"))
         #expect(HostResolver.isNumeric("10.1.2.3") && HostResolver.isNumeric("::1") && !HostResolver.isNumeric("data-api"))
-        let configuration = try GatewayConfiguration(ConfigReader(environment: ["UPSTREAM_URLS": "http://localhost:8099"]))
+        let configuration = try GatewayConfiguration(EnvironmentReader(environment: ["UPSTREAM_URLS": "http://localhost:8099"]))
         var logger = Logger(label: "t")
         logger.logLevel = .critical
         let endpoints = EndpointSet(configuration: configuration, logger: logger)
@@ -287,7 +287,7 @@ import Testing
         ]
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .critical
-        try await buildApplication(try GatewayConfiguration(ConfigReader(environment: environment)), logger: logger).test(.router) { _ in
+        try await buildApplication(try GatewayConfiguration(EnvironmentReader(environment: environment)), logger: logger).test(.router) { _ in
             // The first transition is to `pass` only if the first poll answered in
             // time; on a loaded machine it can be `unknown -> fail` first, so wait
             // for a posted `pass` before making the upstream unready.

@@ -82,7 +82,7 @@ import Testing
     /// (and the gateway `warn`) for as long as the other carried the load.
     @Test func anOpenBreakerIsOfferedTrafficAgainAfterItsWait() throws {
         let configuration = try GatewayConfiguration(
-            ConfigReader(environment: [
+            EnvironmentReader(environment: [
                 "UPSTREAM_URLS": "http://127.0.0.1:9001,http://127.0.0.1:9002", "BREAKER_CONSECUTIVE_FAILURES": "1", "BREAKER_OPEN_MS": "1000",
                 "EJECT_CONSECUTIVE_FAILURES": "1000",
             ])
@@ -111,7 +111,7 @@ import Testing
     /// time (1.5–1.9 s on compose).
     @Test func failuresWhileFailingItsChecksNeverEjectAnEndpoint() throws {
         let configuration = try GatewayConfiguration(
-            ConfigReader(environment: ["UPSTREAM_URLS": "http://127.0.0.1:9001", "EJECT_CONSECUTIVE_FAILURES": "3"])
+            EnvironmentReader(environment: ["UPSTREAM_URLS": "http://127.0.0.1:9001", "EJECT_CONSECUTIVE_FAILURES": "3"])
         )
         let endpoint = EndpointSet(configuration: configuration, logger: Logger(label: "test")).all[0]
         let now = ContinuousClock.now
@@ -174,7 +174,7 @@ import Testing
 
 @Suite struct GatewayConfigurationTests {
     @Test func defaults() throws {
-        let configuration = try GatewayConfiguration(ConfigReader(environment: [:]))
+        let configuration = try GatewayConfiguration(EnvironmentReader(environment: [:]))
         #expect(configuration.http.port == 8080)
         #expect(configuration.upstreams.map(\.absoluteString) == ["http://127.0.0.1:8081", "http://127.0.0.1:8082"])
         #expect(configuration.readyRequiresUpstream == false)
@@ -187,7 +187,7 @@ import Testing
     ])
     func rejectsBadSettings(key: String, value: String) {
         do {
-            _ = try GatewayConfiguration(ConfigReader(environment: [key: value]))
+            _ = try GatewayConfiguration(EnvironmentReader(environment: [key: value]))
             Issue.record("accepted \(key)=\(value)")
         } catch let error as ConfigError {
             #expect(error.setting == key)

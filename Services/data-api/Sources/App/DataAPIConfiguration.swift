@@ -22,7 +22,7 @@ public struct DataAPIConfiguration: Sendable {
     public var watchdogTimeout: Duration
 
     /// Reads and validates the environment; throws ``ConfigError`` naming the first bad setting.
-    public init(_ reader: ConfigReader = ConfigReader()) throws {
+    public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
         self.http = try HTTPServerSettings(reader, defaultPort: 8081)
         self.postgres = try PostgresSettings(reader)
         self.redis = try RedisSettings(reader)

@@ -48,7 +48,7 @@ public struct GatewayConfiguration: Sendable {
     /// `STATUS_MAX_VIEWERS`: status page viewers (`/health/events` streams) at a time; more get 503.
     public var statusMaxViewers: Int
 
-    public init(_ reader: ConfigReader = ConfigReader()) throws {
+    public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
         self.http = try HTTPServerSettings(reader, defaultPort: 8080)
         self.logLevel = try reader.logLevel()
         self.logFormat = try reader.logFormat()
