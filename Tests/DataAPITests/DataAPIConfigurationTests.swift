@@ -41,6 +41,7 @@ import Testing
         let cases: [(String, String)] = [
             ("DATABASE_URL", "mysql://x"), ("CHAOS_ERROR_RATE", "1.5"), ("CHAOS_LATENCY_MS", "-1"),
             ("ADMIN_TOKEN", "short"), ("HEALTH_FAILURE_THRESHOLD", "0"), ("HTTP_PORT", "http"),
+            ("DISK_WARN_PERCENT", "0"),
         ]
         for (key, value) in cases {
             do {

@@ -30,12 +30,7 @@ struct DataAPIParts {
         let redisCheck = RedisHealthCheck(redis: redis)
         let monitor = HealthMonitor(
             serviceId: "data-api",
-            checks: [
-                PostgresHealthCheck(postgres: postgres),
-                redisCheck,
-                DiskUtilizationCheck(warnPercent: configuration.diskWarnPercent),
-                MemoryUtilizationCheck(warnPercent: configuration.memoryWarnPercent),
-            ],
+            checks: [PostgresHealthCheck(postgres: postgres), redisCheck] + configuration.systemChecks.checks,
             configuration: configuration.health,
             telemetry: telemetry,
             logger: logger

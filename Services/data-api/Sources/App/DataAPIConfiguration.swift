@@ -14,8 +14,8 @@ public struct DataAPIConfiguration: Sendable {
     var idempotencyTTL: Duration
     var adminToken: String?
     var chaos: ChaosSettings.Values
-    var diskWarnPercent: Double
-    var memoryWarnPercent: Double
+    /// `DISK_WARN_PERCENT`, `MEMORY_WARN_PERCENT`.
+    var systemChecks: SystemCheckSettings
     /// How long readiness reports `draining` before the server stops accepting.
     public var drainDelay: Duration
     /// `WATCHDOG_TIMEOUT_MS`: exit when liveness has failed this long (0: off).
@@ -36,8 +36,7 @@ public struct DataAPIConfiguration: Sendable {
             errorRate: try reader.double("CHAOS_ERROR_RATE", default: 0, range: ChaosSettings.Values.errorRateRange),
             latencyMs: try reader.int("CHAOS_LATENCY_MS", default: 0, range: ChaosSettings.Values.latencyRange)
         )
-        self.diskWarnPercent = try reader.double("DISK_WARN_PERCENT", default: 90, range: 1...100)
-        self.memoryWarnPercent = try reader.double("MEMORY_WARN_PERCENT", default: 90, range: 1...100)
+        self.systemChecks = try SystemCheckSettings(reader)
         self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
         self.watchdogTimeout = try Watchdog.timeout(reader)
         if let token = self.adminToken, token.count < 16 {

@@ -31,6 +31,8 @@ public struct GatewayConfiguration: Sendable {
     public var ejectAfterFailures: Int
     /// The least time an ejected endpoint stays out (it also needs a passing active check).
     public var ejectionDuration: Duration
+    /// `DISK_WARN_PERCENT`, `MEMORY_WARN_PERCENT`: the gateway's own disk and memory checks.
+    public var systemChecks: SystemCheckSettings
     /// Active health checks of every endpoint.
     public var upstreamHealthPath: String
     public var upstreamHealth: HealthMonitorConfiguration
@@ -98,6 +100,7 @@ public struct GatewayConfiguration: Sendable {
             failureThreshold: try reader.int("UPSTREAM_HEALTH_FAILURE_THRESHOLD", default: 2, range: 1...100),
             successThreshold: try reader.int("UPSTREAM_HEALTH_SUCCESS_THRESHOLD", default: 1, range: 1...100)
         )
+        self.systemChecks = try SystemCheckSettings(reader)
         self.readyRequiresUpstream = try reader.bool("READY_REQUIRES_UPSTREAM", default: false)
         if let raw = reader.string("HEALTH_WEBHOOK_URL") {
             guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {
