@@ -60,7 +60,7 @@ public final class HealthMonitor: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for check in self.checks {
-                    group.addTask { await self.loop(check) }
+                    group.addTask { await runPeriodically(every: self.configuration.interval) { await self.runOnce(check) } }
                 }
             }
         }
@@ -71,19 +71,6 @@ public final class HealthMonitor: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             for check in self.checks {
                 group.addTask { await self.runOnce(check) }
-            }
-        }
-    }
-
-    private func loop(_ check: any HealthCheck) async {
-        let clock = ContinuousClock()
-        while !Task.isCancelled {
-            let started = clock.now
-            await self.runOnce(check)
-            do {
-                try await Task.sleep(until: started.advanced(by: self.configuration.interval), clock: clock)
-            } catch {
-                return
             }
         }
     }

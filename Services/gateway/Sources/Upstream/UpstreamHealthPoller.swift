@@ -33,12 +33,9 @@ struct UpstreamHealthPoller: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+            await runPeriodically(every: self.configuration.upstreamHealth.interval, jitter: 0.1) {
                 await self.pollAll()
                 self.lifecycle.markStarted()
-                let interval = self.configuration.upstreamHealth.interval
-                let jitter = interval.milliseconds * Double.random(in: -0.1...0.1)
-                do { try await Task.sleep(for: interval + .milliseconds(jitter)) } catch { return }
             }
         }
     }
