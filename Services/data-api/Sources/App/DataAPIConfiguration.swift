@@ -2,7 +2,9 @@ import Logging
 import Shared
 
 /// Everything data-api reads from its environment, validated at start-up.
-public struct DataAPIConfiguration: Sendable {
+public struct DataAPIConfiguration: ServiceConfiguration {
+    public static let defaultPort = 8081
+
     public var http: HTTPServerSettings
     var postgres: PostgresSettings
     var redis: RedisSettings
@@ -23,7 +25,7 @@ public struct DataAPIConfiguration: Sendable {
 
     /// Reads and validates the environment; throws ``ConfigError`` naming the first bad setting.
     public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
-        self.http = try HTTPServerSettings(reader, defaultPort: 8081)
+        self.http = try HTTPServerSettings(reader, defaultPort: Self.defaultPort)
         self.postgres = try PostgresSettings(reader)
         self.redis = try RedisSettings(reader)
         self.health = try HealthMonitorConfiguration(reader)

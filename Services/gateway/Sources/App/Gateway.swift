@@ -1,20 +1,12 @@
-import Logging
 import Shared
 
 /// The `gateway` command.
 public enum Gateway {
-    /// Reads the configuration, bootstraps logging and runs until SIGTERM or
-    /// SIGINT, draining first (readiness 503, in-flight requests finish).
+    /// Runs the gateway until SIGTERM or SIGINT (see ``ServiceMain``).
     public static func main() async {
-        await ServiceMain.run(defaultPort: 8080) {
-            let configuration = try GatewayConfiguration()
-            let logger = ServiceMain.logger("gateway", level: configuration.logLevel, format: configuration.logFormat)
+        await ServiceMain.run(name: "gateway") { (configuration: GatewayConfiguration, logger) in
             let parts = GatewayParts(configuration, logger: logger)
-            try await ServiceMain.serve(
-                parts.application, name: "gateway", health: parts.health, drainDelay: configuration.drainDelay,
-                watchdogTimeout: configuration.watchdogTimeout, logger: logger,
-                metadata: ["host": "\(configuration.http.host)", "port": "\(configuration.http.port)", "upstreams": "\(configuration.upstreams.count)"]
-            )
+            return (parts.application, parts.health)
         }
     }
 }

@@ -3,7 +3,9 @@ import Logging
 import Shared
 
 /// Everything the gateway reads from its environment, validated at start-up.
-public struct GatewayConfiguration: Sendable {
+public struct GatewayConfiguration: ServiceConfiguration {
+    public static let defaultPort = 8080
+
     public var http: HTTPServerSettings
     /// Limits on what clients send (``EdgeSettings``).
     public var edge: EdgeSettings
@@ -50,8 +52,11 @@ public struct GatewayConfiguration: Sendable {
     /// `STATUS_MAX_VIEWERS`: status page viewers (`/health/events` streams) at a time; more get 503.
     public var statusMaxViewers: Int
 
+    /// Logged with the "starting" line.
+    public var startMetadata: Logger.Metadata { ["upstreams": "\(self.upstreams.count)"] }
+
     public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
-        self.http = try HTTPServerSettings(reader, defaultPort: 8080)
+        self.http = try HTTPServerSettings(reader, defaultPort: Self.defaultPort)
         self.logLevel = try reader.logLevel()
         self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
