@@ -15,7 +15,7 @@ struct DatabaseMaintenanceService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.migrate()
-            await runPeriodically(every: self.purgeInterval) {
+            await runPeriodically(every: self.purgeInterval, from: .endOfRun) {
                 if let purged = try? await self.idempotency.purgeExpired(), purged > 0 {
                     self.logger.info("purged expired idempotency keys", metadata: ["count": "\(purged)"])
                 }

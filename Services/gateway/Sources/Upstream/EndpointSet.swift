@@ -42,7 +42,7 @@ public final class EndpointSet: Service, Sendable {
     public func run() async throws {
         guard self.configured.contains(where: { !HostResolver.isNumeric($0.host ?? "") }) else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
-            await runPeriodically(every: self.configuration.resolveInterval) { await self.resolve() }
+            await runPeriodically(every: self.configuration.resolveInterval, from: .endOfRun) { await self.resolve() }
         }
     }
 

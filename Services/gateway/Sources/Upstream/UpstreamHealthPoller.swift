@@ -33,7 +33,7 @@ struct UpstreamHealthPoller: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await runPeriodically(every: self.configuration.upstreamHealth.interval, jitter: 0.1) {
+            await runPeriodically(every: self.configuration.upstreamHealth.interval, from: .endOfRun, jitter: 0.1) {
                 await self.pollAll()
                 self.lifecycle.markStarted()
             }
