@@ -21,7 +21,7 @@ import Testing
             "PER_TRY_TIMEOUT_MS": "2000",
             "REQUEST_DEADLINE_MS": "20000",
         ].merging(extra) { $1 }
-        let configuration = try GatewayConfiguration(ConfigReader(environment: environment))
+        let configuration = try GatewayConfiguration(EnvironmentReader(environment: environment))
         var logger = Logger(label: "gateway-edge-test")
         logger.logLevel = .error
         let group = ServiceGroup(configuration: .init(services: [buildApplication(configuration, logger: logger)], logger: logger))

@@ -22,7 +22,7 @@ import Testing
         ].merging(extra) { $1 }
         var logger = Logger(label: "gateway-streaming-test")
         logger.logLevel = .error
-        let application = buildApplication(try GatewayConfiguration(ConfigReader(environment: environment)), logger: logger)
+        let application = buildApplication(try GatewayConfiguration(EnvironmentReader(environment: environment)), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -89,7 +89,7 @@ import Testing
         let environment = ["HTTP_PORT": String(port), "UPSTREAM_URLS": upstream.url, "UPSTREAM_HEALTH_INTERVAL_MS": "50", "PER_TRY_TIMEOUT_MS": "5000"]
         var logger = Logger(label: "gateway-streaming-test")
         logger.logLevel = .error
-        let application = buildApplication(try GatewayConfiguration(ConfigReader(environment: environment)), logger: logger)
+        let application = buildApplication(try GatewayConfiguration(EnvironmentReader(environment: environment)), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -21,7 +21,7 @@ import Testing
     static func configuration() throws -> GatewayConfiguration {
         // An upstream that refuses connections: /api/* answers 503, not 404.
         // No status viewer: /health/events answers 503 at once (a stream would never end).
-        try GatewayConfiguration(ConfigReader(environment: ["HTTP_PORT": "0", "UPSTREAM_URLS": "http://127.0.0.1:\(try freePort())", "STATUS_MAX_VIEWERS": "0"]))
+        try GatewayConfiguration(EnvironmentReader(environment: ["HTTP_PORT": "0", "UPSTREAM_URLS": "http://127.0.0.1:\(try freePort())", "STATUS_MAX_VIEWERS": "0"]))
     }
 
     @Test func routesAndDocumentMatchAndEveryOperationAnswers() async throws {

@@ -42,12 +42,28 @@ public func spawnProcess(
     return pid
 }
 
-/// The built binary named by the environment variable `variable` (`DATA_API_BIN`, `GATEWAY_BIN`, set by `scripts/test`).
-public func builtBinary(_ variable: String) throws -> String {
-    guard let path = ProcessInfo.processInfo.environment[variable], FileManager.default.isExecutableFile(atPath: path) else {
-        throw TestServerError("\(variable) must name the built binary: run scripts/test")
+/// The path of this package's executable `product` (`data-api`, `gateway`):
+/// the environment variable `variable` when set (`DATA_API_BIN`, `GATEWAY_BIN`),
+/// otherwise `product` in the bin path of the build that made these tests
+/// (where `swift build --build-tests` puts it), so a plain `swift test` finds it.
+public func builtBinary(_ product: String, variable: String) throws -> String {
+    if let path = ProcessInfo.processInfo.environment[variable] {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestServerError("\(variable)=\(path) is not an executable file: build it (swift build --build-tests) or unset \(variable)")
+        }
+        return path
+    }
+    let path = testBinPath.appendingPathComponent(product).path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestServerError("no \(product) binary at \(path): build it first (swift build --build-tests), or set \(variable)")
     }
     return path
+}
+
+/// The directory of the running test binary: the bin path of the build that made it.
+private var testBinPath: URL {
+    let testBinary = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    return testBinary.resolvingSymlinksInPath().deletingLastPathComponent()
 }
 
 /// Waits for `pid` to exit; returns its exit status (128+signal when killed).

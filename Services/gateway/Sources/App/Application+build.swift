@@ -37,7 +37,7 @@ struct GatewayParts {
         let endpoints = EndpointSet(configuration: configuration, logger: logger)
         let monitor = HealthMonitor(
             serviceId: "gateway",
-            checks: [DiskUtilizationCheck(warnPercent: 90), MemoryUtilizationCheck(warnPercent: 90)],
+            checks: configuration.systemChecks.checks,
             configuration: HealthMonitorConfiguration(interval: .seconds(5)),
             telemetry: telemetry,
             logger: logger
@@ -49,10 +49,8 @@ struct GatewayParts {
             health: health, traffic: traffic, maxViewers: configuration.statusMaxViewers, showAddresses: configuration.statusShowAddresses
         )
         let poller = UpstreamHealthPoller(
-            endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger,
-            // The gateway is started once it knows its upstreams' state.
+            endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger, lifecycle: lifecycle,
             afterRound: {
-                lifecycle.markStarted()
                 webhook.observe(health.report().status)
                 status.publish()
             }

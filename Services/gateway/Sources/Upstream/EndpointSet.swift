@@ -49,10 +49,7 @@ public final class EndpointSet: Service, Sendable {
     public func run() async throws {
         guard self.configured.contains(where: { !HostResolver.isNumeric($0.host ?? "") }) else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await self.resolve()
-                do { try await Task.sleep(for: self.configuration.resolveInterval) } catch { return }
-            }
+            await runPeriodically(every: self.configuration.resolveInterval, from: .endOfRun) { await self.resolve() }
         }
     }
 
