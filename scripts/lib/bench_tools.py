@@ -266,7 +266,7 @@ def cmd_report(args):
     print(f"CPU: {meta.get('cpu', '?')} ({meta.get('cores', '?')} cores); wrk {meta.get('wrk_settings', '')}; binaries: {meta.get('build', '?')}")
 
     proxy = figures.get("proxy", {})
-    rows = load_rows(proxy, ("direct", "nginx", "haproxy", "gateway"),
+    rows = load_rows(proxy, ("direct", "nginx", "haproxy", "gateway", "gateway-1loop"),
                      (("rps_vs_direct", 3), ("rps_vs_haproxy", 3), ("p99_vs_haproxy", 3)))
     table("1. Proxy overhead: GET /api/data from one nginx upstream (medians of the rounds)",
           ["target", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "req/s vs haproxy", "p99 vs haproxy", "errors"], rows)
