@@ -187,7 +187,7 @@ stack_table() {
     while read -r name state rest; do
         [[ -n $name ]] || continue
         ready=-
-        if [[ $state == RUNNING ]]; then
+        if [[ $state == RUNNING || $state == STARTING ]]; then
             if stack_ready "$name"; then ready=ready; else ready="NOT READY"; fi
         fi
         [[ $ready == ready ]] || bad=1

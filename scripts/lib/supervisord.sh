@@ -36,7 +36,8 @@
 ##                               start NAME unless it runs and PROBE passes, then
 ##                               poll PROBE until it passes; on failure print the
 ##                               last 20 log lines and return 1
-##   sv_shutdown                 stop every program (reverse priority) and supervisord
+##   sv_shutdown                 stop every program, one after the other in reverse
+##                               priority order, then supervisord
 ##   sv_log NAME                 print the path of NAME's log
 
 set -euo pipefail
@@ -177,29 +178,40 @@ sv_pid() {
 }
 
 sv_start_ready() {
-    local name=$1 secs=$2 deadline state out
+    local name=$1 secs=$2 deadline state starter=""
     shift 2
-    if [[ $(sv_state "$name") == RUNNING ]] && "$@" >/dev/null 2>&1; then
+    state=$(sv_state "$name")
+    if [[ $state == RUNNING ]] && "$@" >/dev/null 2>&1; then
         info "$name already running (pid $(sv_pid "$name")) and ready: left as is"
         return 0
     fi
-    case $(sv_state "$name") in
-        RUNNING | STARTING | BACKOFF) info "$name is running (pid $(sv_pid "$name" || printf '?')), not ready yet; waiting" ;;
+    case $state in
+        RUNNING | STARTING | BACKOFF) info "$name is $state, not ready yet; waiting" ;;
         *)
             info "starting $name (log: $(rel_path "$(sv_log "$name")"))"
-            out=$(sv_ctl start "$name" 2>&1) || error "supervisorctl start $name: $out"
+            # In the background: supervisorctl start returns only once the
+            # program has run for startsecs, and the probe may pass sooner.
+            sv_ctl start "$name" >/dev/null 2>&1 &
+            starter=$!
             ;;
     esac
     deadline=$(_deadline_after "$secs")
     while :; do
-        "$@" >/dev/null 2>&1 && { info "$name ready (pid $(sv_pid "$name" || printf '?'))"; return 0; }
+        "$@" >/dev/null 2>&1 && { info "$name ready"; return 0; }
         state=$(sv_state "$name")
         case $state in
             RUNNING | STARTING | BACKOFF) ;;
+            # Not started yet, while supervisorctl start runs.
+            STOPPED | EXITED)
+                if [[ -z $starter ]] || ! kill -0 "$starter" 2>/dev/null; then
+                    error "$name is $state, not running"
+                    break
+                fi
+                ;;
             *) error "$name is $state, not running"; break ;;
         esac
         _past "$deadline" && { error "$name did not become ready within ${secs}s"; break; }
-        sleep 0.3
+        sleep 0.2
     done
     printf -- '----- last 20 lines of %s -----\n' "$(rel_path "$(sv_log "$name")")" >&2
     tail -n 20 "$(sv_log "$name")" >&2 2>/dev/null || true
@@ -208,13 +220,15 @@ sv_start_ready() {
 }
 
 sv_shutdown() {
-    local pid out
+    local pid out running
     sv_daemon_running || return 0
     pid=$(sv_ctl pid)
-    # stop all: one program after the other, in reverse priority order.
-    sv_ctl stop all >&2 || true
+    running=$(sv_ctl status 2>/dev/null | awk '$2 == "RUNNING" || $2 == "STARTING" || $2 == "BACKOFF" { print $1 }' | paste -sd' ' -) || true
+    # supervisord's shutdown stops one program after the other in reverse
+    # priority order (supervisorctl stop all would stop them all at once).
+    info "stopping every program in reverse start order (running: ${running:-none}), then supervisord (pid $pid)"
     out=$(sv_ctl shutdown 2>&1) || warn "supervisorctl shutdown: $out"
-    wait_pid_exit "$pid" $((SERVICE_STOP_TIMEOUT + 10)) || die "supervisord (pid $pid) did not exit" "see $(rel_path "$LOG_DIR/supervisord.log")"
+    wait_pid_exit "$pid" $((SERVICE_STOP_TIMEOUT * 5 + 10)) || die "supervisord (pid $pid) did not exit" "see $(rel_path "$LOG_DIR/supervisord.log")"
     rm -f "$SV_SOCKET"
 }
 
