@@ -59,7 +59,7 @@ _restart() {
 target_inject() {
     case $1 in
         postgres-outage) pg_stop immediate >&2 ;;
-        redis-outage) sv_ctl stop redis >&2 ;;
+        redis-outage) info "supervisorctl stop redis: $(sv_ctl stop redis 2>&1)" ;;
         replica-crash)
             local pid; pid=$(_replica_pid)
             _remember_pid "$pid" crashed
