@@ -3,7 +3,9 @@
 #
 # scripts/lib/supervisord.sh: programs run by Debian's supervisord, one private
 # instance per run folder: its config, socket, pid file and logs live in
-# RUN_DIR, nothing in /etc, and it is not the system's supervisor service.
+# RUN_DIR, nothing in /etc, and it is not the system's supervisor service. It
+# runs as the user who starts it (scripts/up: root, so that its postgres
+# program can run as user postgres through supervisord's user=).
 # Source it after (or instead of) common.sh; executing it only prints this help.
 #
 ## Files: RUN_DIR/supervisord.conf (SV_CONF, generated), RUN_DIR/supervisor.sock
