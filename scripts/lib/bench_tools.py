@@ -121,13 +121,15 @@ def cmd_recover(args):
         return subprocess.run(ready, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
 
     accept = poll({"accept_ms": accepting}, float(timeout), began)
-    if starter.wait() != 0:
-        sys.exit(f"{shlex.join(command)} failed: {starter.stderr.read().decode(errors='replace').strip()}")
     accepted_at = began + accept["accept_ms"] / 1000
+    # The services are polled while the start command still waits: waiting
+    # for it first delayed every recovery figure by its startsecs (1 s).
     found = poll(
         {"api_ms": lambda: is_pass(f"{api}/health"), "gateway_ms": lambda: is_pass(f"{gateway}/health")},
         float(timeout), accepted_at,
     )
+    if starter.wait() != 0:
+        sys.exit(f"{shlex.join(command)} failed: {starter.stderr.read().decode(errors='replace').strip()}")
     found.update(accept)
     print(json.dumps(found))
 
