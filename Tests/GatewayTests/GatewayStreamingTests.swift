@@ -14,29 +14,8 @@ import Testing
 /// streaming both ways, and a graceful shutdown that lets an answer finish.
 @Suite struct GatewayStreamingTests {
     func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable (_ port: Int, _ upstream: TestUpstream) async throws -> Void) async throws {
-        let upstream = try await TestUpstream()
-        let port = try freePort()
-        let environment = [
-            "HTTP_PORT": String(port), "UPSTREAM_URLS": upstream.url, "UPSTREAM_HEALTH_INTERVAL_MS": "50",
-            "PER_TRY_TIMEOUT_MS": "5000", "REQUEST_DEADLINE_MS": "20000",
-        ].merging(extra) { $1 }
-        var logger = Logger(label: "gateway-streaming-test")
-        logger.logLevel = .error
-        let application = buildApplication(try GatewayConfiguration(EnvironmentReader(environment: environment)), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await waitUntil("the gateway sees its upstream") {
-                    try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/items/0"), timeout: .seconds(2)).status == .ok
-                }
-                try await body(port, upstream)
-            } catch {
-                tasks.cancelAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-        }
+        let settings = ["PER_TRY_TIMEOUT_MS": "5000", "REQUEST_DEADLINE_MS": "20000"].merging(extra) { $1 }
+        try await LiveGateway.run(settings, label: "gateway-streaming-test") { port, upstream, _ in try await body(port, upstream) }
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrderAcrossTheProxyAndTheRouter() async throws {
@@ -84,18 +63,7 @@ import Testing
 
     /// A graceful shutdown (SIGTERM) lets a proxied answer in progress finish.
     @Test func aGracefulShutdownLetsTheAnswerInProgressFinish() async throws {
-        let upstream = try await TestUpstream()
-        let port = try freePort()
-        let environment = ["HTTP_PORT": String(port), "UPSTREAM_URLS": upstream.url, "UPSTREAM_HEALTH_INTERVAL_MS": "50", "PER_TRY_TIMEOUT_MS": "5000"]
-        var logger = Logger(label: "gateway-streaming-test")
-        logger.logLevel = .error
-        let application = buildApplication(try GatewayConfiguration(EnvironmentReader(environment: environment)), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            try await waitUntil("the gateway sees its upstream") {
-                try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/items/0"), timeout: .seconds(2)).status == .ok
-            }
+        try await LiveGateway.run(["PER_TRY_TIMEOUT_MS": "5000"], label: "gateway-streaming-test") { port, upstream, group in
             upstream.set(.delay(.milliseconds(1500)))
             let connection = try RawHTTPConnection(port: port)
             let hits = upstream.hits
@@ -105,7 +73,6 @@ import Testing
             let answer = try await connection.readAll()
             #expect(answer.text.hasPrefix("HTTP/1.1 200 "), "\(answer.text.prefix(200))")
             #expect(answer.closed)
-            try await tasks.next()
         }
     }
 }
