@@ -20,6 +20,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// It has carried an exchange before: a close before any response byte
     /// may be the upstream's keep-alive timeout racing our request.
     private(set) var reused = false
+    /// Reading is paused for a client that cannot take more.
+    private var paused = false
 
     private init(endpoint: String, pool: UpstreamPool) {
         self.endpoint = endpoint
@@ -53,10 +55,12 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.exchange = exchange
     }
 
-    /// The exchange ended cleanly: back to the pool for the next one.
+    /// The exchange ended cleanly: back to the pool for the next one, reading
+    /// again if a slow client had paused it.
     func release() {
         self.exchange = nil
         self.reused = true
+        self.setReading(true)
         if let pool = self.pool { pool.put(self) } else { self.close() }
     }
 
@@ -81,6 +85,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// Lets the upstream's response flow, or stops reading it (back-pressure
     /// from a client that cannot take more).
     func setReading(_ reading: Bool) {
+        guard reading == self.paused else { return }
+        self.paused = !reading
         _ = self.channel?.setOption(.autoRead, value: reading)
         if reading { self.channel?.read() }
     }
