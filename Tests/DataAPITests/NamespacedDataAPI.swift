@@ -18,12 +18,9 @@ final class NamespacedDataAPI: @unchecked Sendable {
     }
 
     deinit {
-        let (pid, logPath) = (self.pid, self.logPath)
-        kill(pid, SIGKILL)
-        BackgroundTeardown.run {
-            waitForExit(pid)
-            try? FileManager.default.removeItem(atPath: logPath)
-        }
+        kill(self.pid, SIGKILL)
+        waitForExit(self.pid)
+        try? FileManager.default.removeItem(atPath: self.logPath)
     }
 
     var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }

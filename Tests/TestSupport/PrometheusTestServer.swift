@@ -43,12 +43,9 @@ public final class PrometheusTestServer: @unchecked Sendable {
     }
 
     deinit {
-        let (pid, directory) = (self.pid, self.directory)
-        kill(pid, SIGKILL)
-        BackgroundTeardown.run {
-            waitForExit(pid)
-            try? FileManager.default.removeItem(at: directory)
-        }
+        kill(self.pid, SIGKILL)
+        waitForExit(self.pid)
+        try? FileManager.default.removeItem(at: self.directory)
     }
 
     /// The last lines of Prometheus's log, for a failure message.

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Shared
 import Synchronization
 
 /// A steady, bounded load through the gateway: `rate` requests a second, at
@@ -26,7 +25,8 @@ struct LoadGenerator: Sendable {
         let inFlight = Counter()
         await withDiscardingTaskGroup { group in
             var sequence = 0
-            await runPeriodically(every: period, until: { stop.isSet }) {
+            var next = ContinuousClock.now
+            while !stop.isSet {
                 // At the cap the request is skipped, not queued: the load stays bounded.
                 if inFlight.value < self.maxInFlight {
                     sequence += 1
@@ -37,6 +37,8 @@ struct LoadGenerator: Sendable {
                         inFlight.add(-1)
                     }
                 }
+                next += period
+                try? await Task.sleep(until: next, clock: .continuous)
             }
         }
     }

@@ -3,9 +3,7 @@ import Logging
 import Shared
 
 /// Everything the gateway reads from its environment, validated at start-up.
-public struct GatewayConfiguration: ServiceConfiguration {
-    public static let defaultPort = 8080
-
+public struct GatewayConfiguration: Sendable {
     public var http: HTTPServerSettings
     /// Limits on what clients send (``EdgeSettings``).
     public var edge: EdgeSettings
@@ -33,8 +31,6 @@ public struct GatewayConfiguration: ServiceConfiguration {
     public var ejectAfterFailures: Int
     /// The least time an ejected endpoint stays out (it also needs a passing active check).
     public var ejectionDuration: Duration
-    /// `DISK_WARN_PERCENT`, `MEMORY_WARN_PERCENT`: the gateway's own disk and memory checks.
-    public var systemChecks: SystemCheckSettings
     /// Active health checks of every endpoint.
     public var upstreamHealthPath: String
     public var upstreamHealth: HealthMonitorConfiguration
@@ -52,11 +48,8 @@ public struct GatewayConfiguration: ServiceConfiguration {
     /// `STATUS_MAX_VIEWERS`: status page viewers (`/health/events` streams) at a time; more get 503.
     public var statusMaxViewers: Int
 
-    /// Logged with the "starting" line.
-    public var startMetadata: Logger.Metadata { ["upstreams": "\(self.upstreams.count)"] }
-
-    public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
-        self.http = try HTTPServerSettings(reader, defaultPort: Self.defaultPort)
+    public init(_ reader: ConfigReader = ConfigReader()) throws {
+        self.http = try HTTPServerSettings(reader, defaultPort: 8080)
         self.logLevel = try reader.logLevel()
         self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
@@ -105,7 +98,6 @@ public struct GatewayConfiguration: ServiceConfiguration {
             failureThreshold: try reader.int("UPSTREAM_HEALTH_FAILURE_THRESHOLD", default: 2, range: 1...100),
             successThreshold: try reader.int("UPSTREAM_HEALTH_SUCCESS_THRESHOLD", default: 1, range: 1...100)
         )
-        self.systemChecks = try SystemCheckSettings(reader)
         self.readyRequiresUpstream = try reader.bool("READY_REQUIRES_UPSTREAM", default: false)
         if let raw = reader.string("HEALTH_WEBHOOK_URL") {
             guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {

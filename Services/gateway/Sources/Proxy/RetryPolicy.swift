@@ -1,5 +1,5 @@
-import Foundation
-import NIOHTTP1
+import HTTPTypes
+import Shared
 
 /// Which requests and outcomes may be retried.
 ///
@@ -15,10 +15,10 @@ import NIOHTTP1
 /// - A `Retry-After` longer than the time left makes the gateway give up and
 ///   pass the answer on.
 enum RetryPolicy {
-    static func isIdempotent(_ method: HTTPMethod, headers: HTTPHeaders) -> Bool {
+    static func isIdempotent(_ method: HTTPRequest.Method, headers: HTTPFields) -> Bool {
         switch method {
-        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE: true
-        case .POST: headers.contains(name: "idempotency-key")
+        case .get, .head, .options, .put, .delete: true
+        case .post: headers[.idempotencyKey] != nil
         default: false
         }
     }

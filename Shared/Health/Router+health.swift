@@ -13,8 +13,8 @@ import Hummingbird
 /// | `/health/startup` | start-up work done | still starting |
 /// | `/health` | full report, `pass`/`warn` | full report, `fail` |
 ///
-/// It also registers `/metrics` (``MetricsEndpoint``), with `health_ready`
-/// (1 when `/health/ready` would answer 200) set at each scrape.
+/// `/metrics` is the telemetry in the Prometheus text format, with
+/// `health_ready` (1 when `/health/ready` would answer 200) set at each scrape.
 public struct HealthEndpoints: Sendable {
     public let monitor: HealthMonitor
     public let lifecycle: LifecycleState
@@ -23,7 +23,7 @@ public struct HealthEndpoints: Sendable {
     public let wedgedAfter: Duration
     /// An aggregator's own full report (the gateway's), instead of the monitor's.
     public let aggregateReport: (@Sendable () -> HealthReport)?
-    /// An extra readiness condition: what is unmet when not ready, `nil` when ready.
+    /// An extra readiness condition: a reason when not ready, `nil` when ready.
     public let readinessGate: (@Sendable () -> String?)?
 
     public init(
@@ -42,16 +42,15 @@ public struct HealthEndpoints: Sendable {
     /// `true` while the monitor keeps finishing checks.
     public var isLive: Bool { self.monitor.heartbeatAge < self.wedgedAfter }
 
-    /// The readiness status: `fail`, with its reason, when starting, draining,
-    /// the extra condition is unmet or a critical check fails.
-    public var readiness: (status: HealthStatus, reason: NotReadyReason?) {
+    /// The readiness status: `fail` when starting, draining or a critical check fails.
+    public var readiness: (status: HealthStatus, reason: String?) {
         switch self.lifecycle.current {
-        case .starting: return (.fail, .starting)
-        case .draining: return (.fail, .draining)
+        case .starting: return (.fail, "starting")
+        case .draining: return (.fail, "draining")
         case .running:
-            if let condition = self.readinessGate?() { return (.fail, .unmet(condition)) }
+            if let reason = self.readinessGate?() { return (.fail, reason) }
             let snapshot = self.monitor.snapshot
-            return snapshot.criticalChecksPass ? (snapshot.status, nil) : (.fail, .criticalCheckFailing)
+            return snapshot.criticalChecksPass ? (snapshot.status, nil) : (.fail, "critical check failing")
         }
     }
 
@@ -62,10 +61,10 @@ public struct HealthEndpoints: Sendable {
         router.get("/health/ready") { _, _ in
             await self.runChecksIfDirect()
             let (status, reason) = self.readiness
-            return Self.small(status, output: reason?.output, code: status.isServing ? .ok : .serviceUnavailable)
+            return Self.small(status, output: reason, code: status.isServing ? .ok : .serviceUnavailable)
         }
         router.get("/health/startup") { _, _ in
-            self.lifecycle.isStarted ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: NotReadyReason.starting.output, code: .serviceUnavailable)
+            self.lifecycle.isStarted ? Self.small(.pass, output: nil, code: .ok) : Self.small(.fail, output: "starting", code: .serviceUnavailable)
         }
         router.get("/health") { _, _ in
             await self.runChecksIfDirect()
@@ -81,11 +80,10 @@ public struct HealthEndpoints: Sendable {
             let body: [UInt8]
             let status: HealthStatus
             switch self.readiness {
-            // The report shows a failing critical check itself; any other reason is said in its output.
-            case (.fail, let reason?) where reason != .criticalCheckFailing:
+            case (.fail, let reason?) where reason != "critical check failing":
                 var report = snapshot.report
                 report.status = .fail
-                report.output = reason.output
+                report.output = reason
                 body = report.encoded()
                 status = .fail
             default:
@@ -94,10 +92,15 @@ public struct HealthEndpoints: Sendable {
             }
             return Self.response(body, code: status.isServing ? .ok : .serviceUnavailable)
         }
-        // Readiness as of each scrape, so alert rules see what probes see.
-        MetricsEndpoint(telemetry: self.telemetry) {
+        router.get("/metrics") { _, _ in
+            // Readiness as of this scrape, so alert rules see what probes see.
             HealthMetrics(telemetry: self.telemetry).recordReadiness(self.readiness.status.isServing)
-        }.register(on: router)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.telemetry.exposition()))
+            )
+        }
     }
 
     /// Benchmark-only `HEALTH_PROBE_MODE=direct`: run every check now, on this probe.

@@ -1,9 +1,24 @@
 import Foundation
 
+/// A start-up configuration error: one line naming the setting, never its secret value.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let setting: String
+    public let problem: String
+
+    public init(setting: String, problem: String) {
+        self.setting = setting
+        self.problem = problem
+    }
+
+    public var description: String { "configuration error: \(self.setting) \(self.problem)" }
+}
+
+/// A value chosen from a fixed set by its raw string.
+public protocol ConfigChoice: RawRepresentable<String>, CaseIterable {}
+
 /// Reads typed settings from environment variables (12-factor), with defaults,
-/// ranges, and the Docker `*_FILE` convention for secrets. Each service's
-/// configuration is read through one at start-up; a bad value throws ``ConfigError``.
-public struct EnvironmentReader: Sendable {
+/// ranges, and the Docker `*_FILE` convention for secrets.
+public struct ConfigReader: Sendable {
     public let environment: [String: String]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {

@@ -2,16 +2,16 @@ import Foundation
 import Shared
 import Testing
 
-@Suite struct EnvironmentReaderTests {
+@Suite struct ConfigReaderTests {
     @Test func defaultsWhenUnsetOrEmpty() throws {
-        let reader = EnvironmentReader(environment: ["EMPTY": ""])
+        let reader = ConfigReader(environment: ["EMPTY": ""])
         #expect(try reader.int("MISSING", default: 7, range: 1...10) == 7)
         #expect(try reader.int("EMPTY", default: 7, range: 1...10) == 7)
         #expect(reader.string("EMPTY", default: "d") == "d")
     }
 
     @Test func rejectsOutOfRangeWithOneLineNamingTheSetting() {
-        let reader = EnvironmentReader(environment: ["HTTP_PORT": "99999"])
+        let reader = ConfigReader(environment: ["HTTP_PORT": "99999"])
         #expect(throws: ConfigError(setting: "HTTP_PORT", problem: "must be an integer from 0 to 65535 (got \"99999\")")) {
             try HTTPServerSettings(reader, defaultPort: 8081)
         }
@@ -21,14 +21,14 @@ import Testing
     }
 
     @Test func rejectsMalformedNumbersAndBooleans() {
-        let reader = EnvironmentReader(environment: ["RATE": "abc", "FLAG": "maybe", "N": "1.5"])
+        let reader = ConfigReader(environment: ["RATE": "abc", "FLAG": "maybe", "N": "1.5"])
         #expect(throws: ConfigError.self) { try reader.double("RATE", default: 0, range: 0...1) }
         #expect(throws: ConfigError.self) { try reader.bool("FLAG", default: false) }
         #expect(throws: ConfigError.self) { try reader.int("N", default: 0, range: 0...10) }
     }
 
     @Test func parsesMilliseconds() throws {
-        let reader = EnvironmentReader(environment: ["HEALTH_INTERVAL_MS": "150"])
+        let reader = ConfigReader(environment: ["HEALTH_INTERVAL_MS": "150"])
         let health = try HealthMonitorConfiguration(reader)
         #expect(health.interval == .milliseconds(150))
         #expect(health.failureThreshold == HealthMonitorConfiguration().failureThreshold)
@@ -38,13 +38,13 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
         try Data("s3cret-value\n".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(try EnvironmentReader(environment: ["DB_PASSWORD_FILE": file.path]).secret("DB_PASSWORD") == "s3cret-value")
-        #expect(try EnvironmentReader(environment: ["DB_PASSWORD": "direct"]).secret("DB_PASSWORD") == "direct")
-        #expect(try EnvironmentReader(environment: [:]).secret("DB_PASSWORD") == nil)
+        #expect(try ConfigReader(environment: ["DB_PASSWORD_FILE": file.path]).secret("DB_PASSWORD") == "s3cret-value")
+        #expect(try ConfigReader(environment: ["DB_PASSWORD": "direct"]).secret("DB_PASSWORD") == "direct")
+        #expect(try ConfigReader(environment: [:]).secret("DB_PASSWORD") == nil)
     }
 
     @Test func secretErrorsNameTheSettingNotTheValue() throws {
-        let both = EnvironmentReader(environment: ["DB_PASSWORD": "hunter2-secret", "DB_PASSWORD_FILE": "/x"])
+        let both = ConfigReader(environment: ["DB_PASSWORD": "hunter2-secret", "DB_PASSWORD_FILE": "/x"])
         do {
             _ = try both.secret("DB_PASSWORD")
             Issue.record("expected an error")
@@ -52,16 +52,16 @@ import Testing
             #expect(error.setting == "DB_PASSWORD")
             #expect(!error.description.contains("hunter2-secret"))
         }
-        #expect(throws: ConfigError.self) { try EnvironmentReader(environment: ["DB_PASSWORD_FILE": "/nonexistent/file"]).secret("DB_PASSWORD") }
+        #expect(throws: ConfigError.self) { try ConfigReader(environment: ["DB_PASSWORD_FILE": "/nonexistent/file"]).secret("DB_PASSWORD") }
     }
 
     @Test func choices() throws {
-        #expect(try EnvironmentReader(environment: ["LOG_LEVEL": "DEBUG"]).logLevel() == .debug)
-        #expect(throws: ConfigError.self) { try EnvironmentReader(environment: ["LOG_LEVEL": "loud"]).logLevel() }
-        #expect(try EnvironmentReader(environment: [:]).logFormat() == .logfmt)
-        #expect(try EnvironmentReader(environment: ["LOG_FORMAT": "JSON"]).logFormat() == .json)
+        #expect(try ConfigReader(environment: ["LOG_LEVEL": "DEBUG"]).logLevel() == .debug)
+        #expect(throws: ConfigError.self) { try ConfigReader(environment: ["LOG_LEVEL": "loud"]).logLevel() }
+        #expect(try ConfigReader(environment: [:]).logFormat() == .logfmt)
+        #expect(try ConfigReader(environment: ["LOG_FORMAT": "JSON"]).logFormat() == .json)
         #expect(throws: ConfigError(setting: "LOG_FORMAT", problem: "must be one of logfmt, json (got \"xml\")")) {
-            try EnvironmentReader(environment: ["LOG_FORMAT": "xml"]).logFormat()
+            try ConfigReader(environment: ["LOG_FORMAT": "xml"]).logFormat()
         }
     }
 }

@@ -1,2 +1,0 @@
-/// A value chosen from a fixed set by its raw string.
-public protocol ConfigChoice: RawRepresentable<String>, CaseIterable {}
