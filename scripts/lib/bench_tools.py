@@ -113,16 +113,12 @@ def cmd_recover(args):
     (api, gateway, timeout, ready_cmd), command = split_command(args)
     ready = shlex.split(ready_cmd)
     began = time.monotonic()
-    # The start command may block after the server started (supervisorctl start
-    # waits out startsecs): poll while it runs.
-    starter = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run_checked(command)
 
     def accepting():
         return subprocess.run(ready, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
 
     accept = poll({"accept_ms": accepting}, float(timeout), began)
-    if starter.wait() != 0:
-        sys.exit(f"{shlex.join(command)} failed: {starter.stderr.read().decode(errors='replace').strip()}")
     accepted_at = began + accept["accept_ms"] / 1000
     found = poll(
         {"api_ms": lambda: is_pass(f"{api}/health"), "gateway_ms": lambda: is_pass(f"{gateway}/health")},
