@@ -68,6 +68,7 @@ let package = Package(
         .executableTarget(
             name: "resilience-demo",
             dependencies: [
+                "Shared",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -79,3 +79,21 @@ private final class ResumeGate<T: Sendable>: Sendable {
         var action: (@Sendable () -> Void)?
     }
 }
+
+/// Runs `body` at once, then again every `interval`, measured from the start
+/// or the end of the last run (`boundary`), until the task is cancelled or
+/// `stop` returns `true`. `jitter` moves each start by up to that share of
+/// `interval` either way (`0.1`: ±10 %), so callers drift out of step.
+public func runPeriodically(
+    every interval: Duration, from boundary: RunBoundary = .startOfRun, jitter: Double = 0, until stop: () -> Bool = { false },
+    _ body: () async -> Void
+) async {
+    let clock = ContinuousClock()
+    while !Task.isCancelled && !stop() {
+        let started = clock.now
+        await body()
+        let period = jitter == 0 ? interval : interval + interval * Double.random(in: -jitter...jitter)
+        let anchor = boundary == .startOfRun ? started : clock.now
+        do { try await Task.sleep(until: anchor + period, clock: clock) } catch { return }
+    }
+}

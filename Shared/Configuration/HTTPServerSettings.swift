@@ -8,7 +8,7 @@ public struct HTTPServerSettings: Sendable, Equatable {
         self.port = port
     }
 
-    public init(_ reader: ConfigReader, defaultPort: Int) throws {
+    public init(_ reader: EnvironmentReader, defaultPort: Int) throws {
         self.init(
             host: reader.string("HTTP_HOST", default: "127.0.0.1"),
             port: try reader.int("HTTP_PORT", default: defaultPort, range: 0...65535)

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -11,7 +10,7 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = Self.validID(request.headers[.requestID]) ?? UUID().uuidString.lowercased()
+        let id = RequestID.valid(request.headers[.requestID]) ?? RequestID.make()
         var head = request.head
         head.headerFields[.requestID] = id
         let request = Request(head: head, body: request.body)
@@ -19,13 +18,5 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.requestID] = id
         return response
-    }
-
-    /// The id when it is 1–128 printable ASCII characters without spaces.
-    public static func validID(_ value: String?) -> String? {
-        guard let value, !value.isEmpty, value.utf8.count <= 128,
-            value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-        else { return nil }
-        return value
     }
 }

@@ -46,6 +46,12 @@ public final class HealthMonitor: Service, Sendable {
     /// The last results, as probes serve them.
     public var snapshot: HealthSnapshot { self.state.withLock { $0.snapshot } }
 
+    /// The reported (damped) status of `check`, one of this monitor's checks;
+    /// `nil` for a check it does not run.
+    public func status(of check: some HealthCheck) -> HealthStatus? {
+        self.state.withLock { $0.checks[check.descriptor.key]?.reportedStatus }
+    }
+
     /// How long ago the monitor last completed a run of any check; a stalled
     /// monitor means the process is wedged.
     public var heartbeatAge: Duration { ContinuousClock.now - self.state.withLock { $0.heartbeat } }
@@ -54,7 +60,7 @@ public final class HealthMonitor: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for check in self.checks {
-                    group.addTask { await self.loop(check) }
+                    group.addTask { await runPeriodically(every: self.configuration.interval) { await self.runOnce(check) } }
                 }
             }
         }
@@ -65,19 +71,6 @@ public final class HealthMonitor: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             for check in self.checks {
                 group.addTask { await self.runOnce(check) }
-            }
-        }
-    }
-
-    private func loop(_ check: any HealthCheck) async {
-        let clock = ContinuousClock()
-        while !Task.isCancelled {
-            let started = clock.now
-            await self.runOnce(check)
-            do {
-                try await Task.sleep(until: started.advanced(by: self.configuration.interval), clock: clock)
-            } catch {
-                return
             }
         }
     }

@@ -39,7 +39,7 @@ public enum HealthProbeMode: String, ConfigChoice, Sendable {
 extension HealthMonitorConfiguration {
     /// Reads `HEALTH_INTERVAL_MS`, `HEALTH_TIMEOUT_MS`, `HEALTH_FAILURE_THRESHOLD`,
     /// `HEALTH_SUCCESS_THRESHOLD` and `HEALTH_PROBE_MODE` (benchmark-only).
-    public init(_ reader: ConfigReader) throws {
+    public init(_ reader: EnvironmentReader) throws {
         let defaults = HealthMonitorConfiguration()
         self.init(
             interval: try reader.milliseconds("HEALTH_INTERVAL_MS", default: defaults.interval, range: 10...600_000),

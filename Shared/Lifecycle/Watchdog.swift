@@ -15,7 +15,7 @@ public final class Watchdog: Sendable {
     private let logger: Logger
 
     /// `WATCHDOG_TIMEOUT_MS`, default 30 s; 0 turns the watchdog off.
-    public static func timeout(_ reader: ConfigReader) throws -> Duration {
+    public static func timeout(_ reader: EnvironmentReader) throws -> Duration {
         try reader.milliseconds("WATCHDOG_TIMEOUT_MS", default: .seconds(30), range: 0...3_600_000)
     }
 

@@ -119,6 +119,12 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// The failure rate over the window, `nil` below `minimumCalls`.
+    /// A call that was abandoned before its outcome was known (its client
+    /// left): frees its half-open probe slot and counts nothing.
+    public mutating func release() {
+        if self.state == .halfOpen { self.probesInFlight = max(0, self.probesInFlight - 1) }
+    }
+
     public var failureRate: Double? {
         guard self.window.count >= self.configuration.minimumCalls else { return nil }
         return Double(self.window.filter { $0 }.count) / Double(self.window.count)

@@ -20,7 +20,7 @@ extension LoggingSystem {
     }
 }
 
-extension ConfigReader {
+extension EnvironmentReader {
     /// `LOG_LEVEL`, default `info`.
     public func logLevel() throws -> Logger.Level {
         try self.choice("LOG_LEVEL", default: .info)

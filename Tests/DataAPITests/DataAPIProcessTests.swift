@@ -6,8 +6,8 @@ import Shared
 import TestSupport
 import Testing
 
-/// End to end: the built `data-api` binary (`DATA_API_BIN`, set by
-/// `scripts/test`) as a process, against real PostgreSQL and Redis.
+/// End to end: the built `data-api` binary (`DATA_API_BIN`, or the one
+/// `swift build` made next to these tests) as a process, against real PostgreSQL and Redis.
 @Suite(.serialized) struct DataAPIProcessTests {
     let servers: Servers
 
@@ -16,7 +16,7 @@ import Testing
     }
 
     static var binary: String {
-        get throws { try builtBinary("DATA_API_BIN") }
+        get throws { try builtBinary("data-api", variable: "DATA_API_BIN") }
     }
 
     /// A running data-api process and what it logged.

@@ -33,7 +33,7 @@ struct Servers {
     }
 
     func configuration(_ extra: [String: String] = [:]) throws -> DataAPIConfiguration {
-        try DataAPIConfiguration(ConfigReader(environment: self.environment(extra)))
+        try DataAPIConfiguration(EnvironmentReader(environment: self.environment(extra)))
     }
 
     /// Runs `body` against the production app (``buildApplication``), once its schema is ready.

@@ -18,9 +18,12 @@ final class NamespacedDataAPI: @unchecked Sendable {
     }
 
     deinit {
-        kill(self.pid, SIGKILL)
-        waitForExit(self.pid)
-        try? FileManager.default.removeItem(atPath: self.logPath)
+        let (pid, logPath) = (self.pid, self.logPath)
+        kill(pid, SIGKILL)
+        BackgroundTeardown.run {
+            waitForExit(pid)
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
     }
 
     var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }

@@ -110,7 +110,7 @@ import Yams
         let secrets = try SecretFiles(rendered)
         defer { secrets.remove() }
 
-        let dataAPI = try DataAPIConfiguration(ConfigReader(environment: secrets.environment("Deployment", "data-api")))
+        let dataAPI = try DataAPIConfiguration(EnvironmentReader(environment: secrets.environment("Deployment", "data-api")))
         // Booleans first: a failure must not print a password.
         let postgresPasswordRead = dataAPI.postgres.password == secrets.value("postgres-credentials")
         let redisPasswordRead = dataAPI.redis.password == secrets.value("redis-credentials")
@@ -122,7 +122,7 @@ import Yams
         // In-flight work ends within the statement timeout plus the client's 1 s.
         try Self.expectShutdownFits(rendered, "data-api", drain: dataAPI.drainDelay, inFlight: dataAPI.postgres.statementTimeout + .seconds(1))
 
-        let gateway = try GatewayConfiguration(ConfigReader(environment: secrets.environment("Deployment", "gateway")))
+        let gateway = try GatewayConfiguration(EnvironmentReader(environment: secrets.environment("Deployment", "gateway")))
         try Self.expectShutdownFits(rendered, "gateway", drain: gateway.drainDelay, inFlight: gateway.deadline)
 
         // UPSTREAM_URLS names the headless data-api Service, on its port, and

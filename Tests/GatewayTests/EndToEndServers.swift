@@ -6,8 +6,8 @@ import Shared
 import TestSupport
 
 /// Real PostgreSQL and Redis for one test, and the built `gateway` and
-/// `data-api` processes (`GATEWAY_BIN`, `DATA_API_BIN`, set by `scripts/test`)
-/// started in front of them.
+/// `data-api` processes (`GATEWAY_BIN`, `DATA_API_BIN`, or the ones `swift
+/// build` made next to these tests) started in front of them.
 struct EndToEndServers {
     let postgres: PostgresTestServer
     let redis: RedisTestServer
@@ -49,8 +49,12 @@ struct EndToEndServers {
         var log: String { (try? String(contentsOfFile: self.logPath, encoding: .utf8)) ?? "" }
 
         deinit {
-            if !self.stopped { self.kill() }
-            try? FileManager.default.removeItem(atPath: self.logPath)
+            let (pid, logPath, stopped) = (self.pid, self.logPath, self.stopped)
+            if !stopped { Glibc.kill(pid, SIGKILL) }
+            BackgroundTeardown.run {
+                if !stopped { waitForExit(pid) }
+                try? FileManager.default.removeItem(atPath: logPath)
+            }
         }
     }
 
@@ -63,7 +67,7 @@ struct EndToEndServers {
     /// Two data-api replicas, then a gateway in front of them (with
     /// `gatewayEnvironment` besides its upstreams), once it reports `pass`.
     func startStack(gatewayEnvironment: [String: String] = [:]) async throws -> Stack {
-        let dataAPI = try builtBinary("DATA_API_BIN")
+        let dataAPI = try builtBinary("data-api", variable: "DATA_API_BIN")
         let environment = [
             "DATABASE_URL": self.postgres.url, "DATABASE_PASSWORD": self.postgres.password,
             "REDIS_URL": self.redis.url, "REDIS_PASSWORD": self.redis.password, "HEALTH_INTERVAL_MS": "100",
@@ -81,7 +85,7 @@ struct EndToEndServers {
     /// A gateway in front of `replicas`, with `environment` besides its upstreams, on `port` (a free one by default).
     static func startGateway(for replicas: [Service], environment: [String: String] = [:], port: Int? = nil) throws -> Service {
         try Service(
-            try builtBinary("GATEWAY_BIN"),
+            try builtBinary("gateway", variable: "GATEWAY_BIN"),
             environment: [
                 "UPSTREAM_URLS": replicas.map { "http://127.0.0.1:\($0.port)" }.joined(separator: ","), "UPSTREAM_HEALTH_INTERVAL_MS": "100",
             ].merging(environment) { $1 },

@@ -12,32 +12,8 @@ import Testing
 /// what reaches it.
 @Suite struct GatewayEdgeTests {
     func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable (_ port: Int, _ upstream: TestUpstream) async throws -> Void) async throws {
-        let upstream = try await TestUpstream()
-        let port = try freePort()
-        let environment = [
-            "HTTP_PORT": String(port),
-            "UPSTREAM_URLS": upstream.url,
-            "UPSTREAM_HEALTH_INTERVAL_MS": "50",
-            "PER_TRY_TIMEOUT_MS": "2000",
-            "REQUEST_DEADLINE_MS": "20000",
-        ].merging(extra) { $1 }
-        let configuration = try GatewayConfiguration(ConfigReader(environment: environment))
-        var logger = Logger(label: "gateway-edge-test")
-        logger.logLevel = .error
-        let group = ServiceGroup(configuration: .init(services: [buildApplication(configuration, logger: logger)], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await waitUntil("the gateway sees its upstream") {
-                    try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/items/0"), timeout: .seconds(2)).status == .ok
-                }
-                try await body(port, upstream)
-            } catch {
-                tasks.cancelAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-        }
+        let settings = ["PER_TRY_TIMEOUT_MS": "2000", "REQUEST_DEADLINE_MS": "20000"].merging(extra) { $1 }
+        try await LiveGateway.run(settings, label: "gateway-edge-test") { port, upstream, _ in try await body(port, upstream) }
     }
 
     /// Sends `request` on a new connection; returns everything the gateway

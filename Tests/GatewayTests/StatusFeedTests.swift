@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct StatusFeedTests {
     static func feed(maxViewers: Int) throws -> StatusFeed {
-        let configuration = try GatewayConfiguration(ConfigReader(environment: ["UPSTREAM_URLS": "http://127.0.0.1:1"]))
+        let configuration = try GatewayConfiguration(EnvironmentReader(environment: ["UPSTREAM_URLS": "http://127.0.0.1:1"]))
         let logger = Logger(label: "status-feed-test")
         let monitor = HealthMonitor(serviceId: "gateway", checks: [], configuration: HealthMonitorConfiguration(interval: .seconds(5)), telemetry: Telemetry(), logger: logger)
         let health = GatewayHealth(endpoints: EndpointSet(configuration: configuration, logger: logger), monitor: monitor)

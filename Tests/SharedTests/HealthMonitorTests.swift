@@ -82,6 +82,9 @@ struct ScriptedFailure: Error, SafeErrorDescription {
         #expect(monitor.snapshot.criticalChecksPass)
         #expect(monitor.snapshot.report.checks?["redis:responseTime"]?.first?.status == .fail)
         #expect(monitor.snapshot.report.checks?["redis:responseTime"]?.first?.critical == false)
+        #expect(monitor.status(of: redis) == .fail)
+        #expect(monitor.status(of: postgres) == .pass)
+        #expect(monitor.status(of: ScriptedCheck("disk", .nonCritical)) == nil, "not one of its checks")
     }
 
     @Test func aHangingCheckTimesOutWithoutBlockingTheOthers() async {

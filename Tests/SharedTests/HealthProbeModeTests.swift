@@ -43,8 +43,8 @@ import Testing
     }
 
     @Test func modeIsReadFromTheEnvironmentAndDefaultsToCached() throws {
-        #expect(try HealthMonitorConfiguration(ConfigReader(environment: [:])).probeMode == .cached)
-        #expect(try HealthMonitorConfiguration(ConfigReader(environment: ["HEALTH_PROBE_MODE": "direct"])).probeMode == .direct)
-        #expect(throws: ConfigError.self) { try HealthMonitorConfiguration(ConfigReader(environment: ["HEALTH_PROBE_MODE": "sometimes"])) }
+        #expect(try HealthMonitorConfiguration(EnvironmentReader(environment: [:])).probeMode == .cached)
+        #expect(try HealthMonitorConfiguration(EnvironmentReader(environment: ["HEALTH_PROBE_MODE": "direct"])).probeMode == .direct)
+        #expect(throws: ConfigError.self) { try HealthMonitorConfiguration(EnvironmentReader(environment: ["HEALTH_PROBE_MODE": "sometimes"])) }
     }
 }

@@ -63,11 +63,14 @@ public final class ChromiumPage: @unchecked Sendable {
     }
 
     deinit {
-        kill(self.pid, SIGKILL)
-        waitForExit(self.pid)
-        close(self.answers)
-        try? FileManager.default.removeItem(atPath: self.profile)
-        try? FileManager.default.removeItem(atPath: self.logPath)
+        let (pid, answers, profile, logPath) = (self.pid, self.answers, self.profile, self.logPath)
+        kill(pid, SIGKILL)
+        BackgroundTeardown.run {
+            waitForExit(pid)
+            close(answers)
+            try? FileManager.default.removeItem(atPath: profile)
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
     }
 
     /// The value of a JavaScript expression in the page (a promise is awaited), as JSON would give it.

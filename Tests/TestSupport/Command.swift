@@ -42,12 +42,28 @@ public func spawnProcess(
     return pid
 }
 
-/// The built binary named by the environment variable `variable` (`DATA_API_BIN`, `GATEWAY_BIN`, set by `scripts/test`).
-public func builtBinary(_ variable: String) throws -> String {
-    guard let path = ProcessInfo.processInfo.environment[variable], FileManager.default.isExecutableFile(atPath: path) else {
-        throw TestServerError("\(variable) must name the built binary: run scripts/test")
+/// The path of this package's executable `product` (`data-api`, `gateway`):
+/// the environment variable `variable` when set (`DATA_API_BIN`, `GATEWAY_BIN`),
+/// otherwise `product` in the bin path of the build that made these tests
+/// (where `swift build --build-tests` puts it), so a plain `swift test` finds it.
+public func builtBinary(_ product: String, variable: String) throws -> String {
+    if let path = ProcessInfo.processInfo.environment[variable] {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestServerError("\(variable)=\(path) is not an executable file: build it (swift build --build-tests) or unset \(variable)")
+        }
+        return path
+    }
+    let path = testBinPath.appendingPathComponent(product).path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestServerError("no \(product) binary at \(path): build it first (swift build --build-tests), or set \(variable)")
     }
     return path
+}
+
+/// The directory of the running test binary: the bin path of the build that made it.
+private var testBinPath: URL {
+    let testBinary = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    return testBinary.resolvingSymlinksInPath().deletingLastPathComponent()
 }
 
 /// Waits for `pid` to exit; returns its exit status (128+signal when killed).
@@ -133,11 +149,19 @@ public func waitUntil(timeout: Duration = .seconds(20), _ what: String, _ condit
     throw TestServerError("timed out waiting for \(what)")
 }
 
-/// Runs blocking work (a child process, `waitpid`) on a Dispatch thread, so
+/// Runs blocking work (a child process, `waitpid`) on a thread of its own, so
 /// it never holds one of Swift concurrency's few cooperative threads, which
 /// the servers under test need.
+///
+/// Not a Dispatch queue: on Linux, Swift's cooperative tasks run on the
+/// default root queue's workers (`root.default-qos`, one per core), and
+/// `DispatchQueue.global()` and private concurrent queues hand their items to
+/// those same workers. A blocking item there stalled every task of the test
+/// process until libdispatch added a worker (measured: gdb stacks showed
+/// `waitpid` from `offloaded` on those workers while a 50 ms sleep woke up to
+/// 5.4 s late, and in-process upstreams missed the gateway's per-try timeout).
 public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }

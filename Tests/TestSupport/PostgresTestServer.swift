@@ -49,8 +49,12 @@ public final class PostgresTestServer: @unchecked Sendable {
     }
 
     deinit {
-        try? self.stop(mode: "immediate")
-        try? FileManager.default.removeItem(at: self.directory)
+        let stop = self.ownerCommand(["\(self.binaries)/pg_ctl", "-D", self.dataDirectory, "-m", "immediate", "-w", "-t", "30", "stop"])
+        let directory = self.directory
+        BackgroundTeardown.run {
+            _ = try? runCommand(stop)
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     /// Starts the server; when it won't start, the error carries the end of
@@ -97,6 +101,11 @@ public final class PostgresTestServer: @unchecked Sendable {
     }
 
     private func asOwner(_ arguments: [String]) throws {
-        try runCommand(getuid() == 0 ? ["runuser", "-u", "postgres", "--"] + arguments : arguments)
+        try runCommand(self.ownerCommand(arguments))
+    }
+
+    /// `arguments` run as the data directory's owner (postgres, when the tests run as root).
+    private func ownerCommand(_ arguments: [String]) -> [String] {
+        getuid() == 0 ? ["runuser", "-u", "postgres", "--"] + arguments : arguments
     }
 }

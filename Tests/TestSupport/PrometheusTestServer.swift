@@ -43,9 +43,12 @@ public final class PrometheusTestServer: @unchecked Sendable {
     }
 
     deinit {
-        kill(self.pid, SIGKILL)
-        waitForExit(self.pid)
-        try? FileManager.default.removeItem(at: self.directory)
+        let (pid, directory) = (self.pid, self.directory)
+        kill(pid, SIGKILL)
+        BackgroundTeardown.run {
+            waitForExit(pid)
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     /// The last lines of Prometheus's log, for a failure message.

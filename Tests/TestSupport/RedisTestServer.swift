@@ -23,9 +23,13 @@ public final class RedisTestServer: @unchecked Sendable {
     }
 
     deinit {
-        self.stop()
-        try? FileManager.default.removeItem(at: self.configFile)
-        try? FileManager.default.removeItem(atPath: self.logFile)
+        let (pid, configFile, logFile) = (self.pid, self.configFile, self.logFile)
+        if let pid { kill(pid, SIGKILL) }
+        BackgroundTeardown.run {
+            if let pid { waitForExit(pid) }
+            try? FileManager.default.removeItem(at: configFile)
+            try? FileManager.default.removeItem(atPath: logFile)
+        }
     }
 
     /// Starts the server and waits for its `PONG`; does nothing while it runs

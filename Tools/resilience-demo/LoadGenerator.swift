@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Shared
 import Synchronization
 
 /// A steady, bounded load through the gateway: `rate` requests a second, at
@@ -25,8 +26,7 @@ struct LoadGenerator: Sendable {
         let inFlight = Counter()
         await withDiscardingTaskGroup { group in
             var sequence = 0
-            var next = ContinuousClock.now
-            while !stop.isSet {
+            await runPeriodically(every: period, until: { stop.isSet }) {
                 // At the cap the request is skipped, not queued: the load stays bounded.
                 if inFlight.value < self.maxInFlight {
                     sequence += 1
@@ -37,8 +37,6 @@ struct LoadGenerator: Sendable {
                         inFlight.add(-1)
                     }
                 }
-                next += period
-                try? await Task.sleep(until: next, clock: .continuous)
             }
         }
     }

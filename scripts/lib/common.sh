@@ -28,16 +28,15 @@
 ## Processes:
 ##   read_pidfile FILE        print the pid in FILE (fails when absent/garbage)
 ##   pid_alive PID            true when PID exists and is not a zombie
-##   pid_cmdline_has PID TEXT true when PID's command line contains TEXT
 ##   wait_pid_exit PID SECS   wait until PID is gone; false on timeout
 ##   stop_pid PID SECS [NAME] SIGTERM, wait SECS, then SIGKILL
 ## Secrets and the .run/ layout:
-##   ensure_run_layout        create .run/{logs,pids,secrets} (secrets mode 700)
+##   ensure_run_layout        create .run/{logs,secrets} (secrets mode 700)
 ##   ensure_secret FILE       create FILE with a random 64-hex-char secret, mode 600,
 ##                            once; an existing non-empty FILE is reused
 ##   redact TEXT SECRET       print TEXT with every SECRET replaced by ***
 ##   rel_path PATH            PATH relative to the repository root when inside it
-## Variables set: SCRIPT_NAME LIB_DIR REPO_ROOT RUN_DIR LOG_DIR PID_DIR SECRETS_DIR
+## Variables set: SCRIPT_NAME LIB_DIR REPO_ROOT RUN_DIR LOG_DIR SECRETS_DIR
 ## Environment read: RUN_DIR (default <repo>/.run)
 
 set -euo pipefail
@@ -52,7 +51,6 @@ LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$LIB_DIR/../.." && pwd -P)
 RUN_DIR=${RUN_DIR:-$REPO_ROOT/.run}
 LOG_DIR=$RUN_DIR/logs
-PID_DIR=$RUN_DIR/pids
 SECRETS_DIR=$RUN_DIR/secrets
 export REPO_ROOT RUN_DIR
 
@@ -210,12 +208,6 @@ pid_alive() {
     [[ ${stat%% *} != Z ]]
 }
 
-pid_cmdline_has() {
-    local pid=$1 text=$2 cmdline
-    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-    [[ $cmdline == *"$text"* ]]
-}
-
 wait_pid_exit() {
     local pid=$1 secs=$2 deadline
     deadline=$(_deadline_after "$secs")
@@ -240,9 +232,9 @@ stop_pid() {
 # ---------------------------------------------------------------- .run/ layout, secrets
 
 ensure_run_layout() {
-    mkdir -p "$RUN_DIR" "$LOG_DIR" "$PID_DIR" "$SECRETS_DIR"
+    mkdir -p "$RUN_DIR" "$LOG_DIR" "$SECRETS_DIR"
     # PostgreSQL runs as user postgres and must traverse .run/ and write its log.
-    chmod 755 "$RUN_DIR" "$LOG_DIR" "$PID_DIR"
+    chmod 755 "$RUN_DIR" "$LOG_DIR"
     chmod 700 "$SECRETS_DIR"
 }
 

@@ -12,26 +12,22 @@
 ## and never printed.
 ##
 ## Functions:
-##   pg_init                  initdb .run/pg once (owned by postgres, mode 700)
-##   pg_start                 init if needed, start (pg_ctl start -w), create or
-##                            update the app role and database, check a TCP login;
-##                            says so and returns 0 when already running
-##   pg_stop [fast|immediate] pg_ctl stop -m MODE (default PG_STOP_MODE or fast);
-##                            returns 0 when not running
-##   pg_status                print one status line; 0 running, 3 stopped
-##   pg_running               true when the server of .run/pg is running
+##   pg_prepare               initdb .run/pg once (owned by postgres, mode 700), write
+##                            the per-run settings (port, address, socket, pg_hba)
+##   pg_provision             create or update the app role and database, check a
+##                            TCP login (once the server accepts connections)
+##   pg_stop [fast|immediate] pg_ctl stop -m MODE (default PG_STOP_MODE or fast): the
+##                            server exits 0, which supervisord does not restart
 ##   pg_ready                 true when it accepts connections (pg_isready)
-##   pg_pid                   print the postmaster pid
-##   pg_running_port          print the port the running server listens on
 ##   pg_url                   print postgresql://USER@HOST:PORT/DB (no password)
 ##   pg_psql_admin [ARG...]   psql as user postgres over the unix socket
 ##
 ## Environment read (defaults in brackets):
 ##   PG_BIN [/usr/lib/postgresql/15/bin, else the newest installed]
-##   PG_HOST [BIND_HOST or 127.0.0.1]  listen address
+##   BIND_HOST [127.0.0.1]  listen address
 ##   PG_PORT [55432]        PG_APP_USER [app]       PG_APP_DB [app]
 ##   PG_DATA [.run/pg]      PG_SOCKET_DIR [.run/pg-socket]
-##   PG_STOP_MODE [fast]    PG_START_TIMEOUT [60]
+##   PG_STOP_MODE [fast]    PG_START_TIMEOUT [60]  (seconds pg_ctl stop may take)
 
 set -euo pipefail
 
@@ -60,7 +56,7 @@ _pg_detect_bin() {
 }
 
 PG_BIN=$(_pg_detect_bin)
-PG_HOST=${PG_HOST:-${BIND_HOST:-127.0.0.1}}
+PG_HOST=${BIND_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-55432}
 PG_DATA=${PG_DATA:-$RUN_DIR/pg}
 PG_APP_USER=${PG_APP_USER:-app}
@@ -105,56 +101,17 @@ _pg_sql_quote() { printf "'%s'" "${1//\'/\'\'}"; }
 
 # ---------------------------------------------------------------- state
 
-pg_running() {
-    [[ -f $PG_DATA/postmaster.pid && -x $PG_BIN/pg_ctl ]] || return 1
-    id -u "$PG_OS_USER" >/dev/null 2>&1 || return 1
-    if is_root; then
-        _pg_as_owner "$PG_BIN/pg_ctl" status -D "$PG_DATA" >/dev/null 2>&1
-    else
-        local pid
-        pid=$(pg_pid) && pid_alive "$pid"
-    fi
-}
-
-pg_pid() {
-    local pid
-    pid=$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null) || return 1
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    printf '%s\n' "$pid"
-}
-
-pg_running_port() {
-    local port
-    port=$(sed -n 4p "$PG_DATA/postmaster.pid" 2>/dev/null) || return 1
-    [[ $port =~ ^[0-9]+$ ]] || return 1
-    printf '%s\n' "$port"
-}
-
 pg_ready() {
-    local port
-    port=$(pg_running_port 2>/dev/null) || port=$PG_PORT
-    "$PG_BIN/pg_isready" -q -t 2 -h "$(connect_host "$PG_HOST")" -p "$port" >/dev/null 2>&1
+    "$PG_BIN/pg_isready" -q -t 2 -h "$(connect_host "$PG_HOST")" -p "$PG_PORT" >/dev/null 2>&1
 }
 
 pg_url() {
     printf 'postgresql://%s@%s:%s/%s\n' "$PG_APP_USER" "$(connect_host "$PG_HOST")" "$PG_PORT" "$PG_APP_DB"
 }
 
-pg_status() {
-    if pg_running; then
-        local state=running
-        pg_ready && state="running, accepting connections"
-        printf 'PostgreSQL: %s (pid %s, %s:%s, data %s)\n' "$state" "$(pg_pid)" \
-            "$(connect_host "$PG_HOST")" "$(pg_running_port || printf '?')" "$(rel_path "$PG_DATA")"
-        return 0
-    fi
-    printf 'PostgreSQL: stopped (data %s)\n' "$(rel_path "$PG_DATA")"
-    return 3
-}
-
 # ---------------------------------------------------------------- init
 
-pg_init() {
+_pg_init() {
     _pg_require_server
     _pg_validate
     ensure_run_layout
@@ -219,9 +176,7 @@ _pg_write_config() {
 # ---------------------------------------------------------------- admin access
 
 pg_psql_admin() {
-    local port
-    port=$(pg_running_port 2>/dev/null) || port=$PG_PORT
-    _pg_as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$port" -d postgres "$@"
+    _pg_as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" -d postgres "$@"
 }
 
 # Creates the app role and database when missing and (re)sets the role's password
@@ -261,48 +216,17 @@ _pg_check_app_login() {
 
 # ---------------------------------------------------------------- start / stop
 
-pg_start() {
-    pg_init
-    if pg_running; then
-        local port
-        port=$(pg_running_port) || port="?"
-        if [[ $port != "$PG_PORT" ]]; then
-            die "PostgreSQL of $(rel_path "$PG_DATA") is already running on port $port, not PG_PORT=$PG_PORT" \
-                "use PG_PORT=$port, or stop it first: scripts/down"
-        fi
-        if ! pg_ready; then
-            info "PostgreSQL is running (pid $(pg_pid)) but not ready yet; waiting"
-            wait_for --timeout "$PG_START_TIMEOUT" --what "PostgreSQL on port $PG_PORT" -- pg_ready ||
-                die "PostgreSQL (pid $(pg_pid)) is not accepting connections" "see $(rel_path "$PG_LOG"), or restart: scripts/down && scripts/up"
-        fi
-        _pg_ensure_app_role
-        info "PostgreSQL already running (pid $(pg_pid), $(connect_host "$PG_HOST"):$port): left as is"
-        return 0
-    fi
-    if port_in_use "$(connect_host "$PG_HOST")" "$PG_PORT"; then
-        die "port $PG_PORT on $(connect_host "$PG_HOST") is already in use by another process" \
-            "stop that process or choose another port: PG_PORT=NNNNN $0"
-    fi
-    rm -f "$PG_DATA/postmaster.pid" # stale: pg_ctl status said not running
+pg_prepare() {
+    _pg_init
     _pg_write_config
     mkdir -p "$PG_SOCKET_DIR"
     chown "$PG_OS_USER:$PG_OS_USER" "$PG_SOCKET_DIR"
     chmod 755 "$PG_SOCKET_DIR"
-    touch "$PG_LOG"
-    chown "$PG_OS_USER:$PG_OS_USER" "$PG_LOG"
-    chmod 640 "$PG_LOG"
+}
 
-    info "starting PostgreSQL on $(connect_host "$PG_HOST"):$PG_PORT (log: $(rel_path "$PG_LOG"))"
-    if ! _pg_as_owner "$PG_BIN/pg_ctl" start -D "$PG_DATA" -l "$PG_LOG" -w -t "$PG_START_TIMEOUT" -s >&2; then
-        tail -n 20 "$PG_LOG" >&2 || true
-        die "PostgreSQL did not start (last log lines above, full log: $PG_LOG)" \
-            "fix the cause, then re-run; scripts/down --purge resets the data directory"
-    fi
-    wait_for --timeout "$PG_START_TIMEOUT" --what "PostgreSQL on port $PG_PORT" -- pg_ready ||
-        die "PostgreSQL started but does not accept TCP connections" "see $(rel_path "$PG_LOG")"
+pg_provision() {
     _pg_ensure_app_role
     _pg_check_app_login
-    info "PostgreSQL ready (pid $(pg_pid)): $(pg_url)"
 }
 
 pg_stop() {
@@ -311,17 +235,11 @@ pg_stop() {
         fast | immediate | smart) ;;
         *) die "pg_stop: mode must be fast or immediate (got '$mode')" ;;
     esac
-    if ! pg_running; then
-        info "PostgreSQL not running"
-        return 0
-    fi
+    [[ -f $PG_DATA/postmaster.pid ]] || { info "PostgreSQL not running"; return 0; }
     need_root "stopping PostgreSQL (pg_ctl runs as user $PG_OS_USER)"
-    local pid
-    pid=$(pg_pid) || pid="?"
-    info "stopping PostgreSQL (pid $pid, mode $mode)"
+    info "stopping PostgreSQL (mode $mode)"
     _pg_as_owner "$PG_BIN/pg_ctl" stop -D "$PG_DATA" -m "$mode" -w -t "$PG_START_TIMEOUT" -s >&2 ||
-        die "pg_ctl stop failed" "see $(rel_path "$PG_LOG"); try: PG_STOP_MODE=immediate scripts/down"
-    info "stopped PostgreSQL (pid $pid)"
+        die "pg_ctl stop failed" "see $(rel_path "$PG_LOG")"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

@@ -4,27 +4,21 @@
 # scripts/lib/redis.sh: a local Redis server for the stack (a cache: no persistence).
 # Source it after (or instead of) common.sh; executing it only prints this help.
 #
-## Redis listens on REDIS_HOST:REDIS_PORT only, with `requirepass` from
+## Redis listens on BIND_HOST:REDIS_PORT only, with `requirepass` from
 ## .run/secrets/redis-password (generated once, mode 600). The password goes in a
 ## generated config file (.run/redis/redis.conf, mode 600), never on a command
 ## line, and redis-cli gets it through REDISCLI_AUTH, so `ps` never shows it.
 ## No persistence (save "", appendonly no); memory is capped (allkeys-lru).
+## It runs in the foreground (daemonize no), logging to stdout: scripts/up runs
+## it under supervisord.
 ##
 ## Functions:
-##   redis_start              write the config, start redis-server (daemonized),
-##                            wait for PONG; says so and returns 0 when running
-##   redis_stop [SECS]        SIGTERM the pid from the pid file (SIGKILL after SECS,
-##                            default 15); returns 0 when not running
-##   redis_status             print one status line; 0 running, 3 stopped
-##   redis_running            true when the pid file names a live redis-server
-##   redis_pid                print that pid
-##   redis_running_port       print the port the running server was started on
-##   redis_ping [PORT]        true when PING answers PONG (with the password)
+##   redis_prepare            generate the password once, write the config
+##   redis_ping               true when PING answers PONG (with the password)
 ##   redis_url                print redis://HOST:PORT/0 (no password)
 ##
 ## Environment read (defaults in brackets):
-##   REDIS_HOST [BIND_HOST or 127.0.0.1]   REDIS_PORT [56379]
-##   REDIS_MAXMEMORY [128mb]   REDIS_START_TIMEOUT [30]
+##   BIND_HOST [127.0.0.1]   REDIS_PORT [56379]   REDIS_MAXMEMORY [128mb]
 ##   REDIS_SERVER_BIN [redis-server]   REDIS_CLI_BIN [redis-cli]
 
 set -euo pipefail
@@ -37,16 +31,13 @@ if [[ -n ${_RS_REDIS_LOADED:-} ]]; then
 fi
 _RS_REDIS_LOADED=1
 
-REDIS_HOST=${REDIS_HOST:-${BIND_HOST:-127.0.0.1}}
+REDIS_HOST=${BIND_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-56379}
 REDIS_MAXMEMORY=${REDIS_MAXMEMORY:-128mb}
-REDIS_START_TIMEOUT=${REDIS_START_TIMEOUT:-30}
 REDIS_SERVER_BIN=${REDIS_SERVER_BIN:-redis-server}
 REDIS_CLI_BIN=${REDIS_CLI_BIN:-redis-cli}
 REDIS_DIR=$RUN_DIR/redis
 REDIS_CONF=$REDIS_DIR/redis.conf
-REDIS_PIDFILE=$PID_DIR/redis.pid
-REDIS_LOG=$LOG_DIR/redis.log
 REDIS_PASSWORD_FILE=$SECRETS_DIR/redis-password
 
 _redis_conf_quote() {
@@ -55,45 +46,16 @@ _redis_conf_quote() {
     printf '"%s"' "$s"
 }
 
-redis_pid() {
-    local pid
-    pid=$(read_pidfile "$REDIS_PIDFILE") || return 1
-    pid_alive "$pid" && pid_cmdline_has "$pid" redis-server || return 1
-    printf '%s\n' "$pid"
-}
-
-redis_running() { redis_pid >/dev/null; }
-
-redis_running_port() {
-    local port
-    port=$(sed -n 's/^port \([0-9][0-9]*\)$/\1/p' "$REDIS_CONF" 2>/dev/null) || return 1
-    [[ -n $port ]] || return 1
-    printf '%s\n' "$port"
-}
-
 redis_ping() {
-    local port=${1:-} reply
-    [[ -n $port ]] || port=$(redis_running_port 2>/dev/null) || port=$REDIS_PORT
+    local reply
     [[ -r $REDIS_PASSWORD_FILE ]] || return 1
     reply=$(REDISCLI_AUTH=$(<"$REDIS_PASSWORD_FILE") timeout 5 "$REDIS_CLI_BIN" --no-auth-warning \
-        -h "$(connect_host "$REDIS_HOST")" -p "$port" ping 2>/dev/null) || return 1
+        -h "$(connect_host "$REDIS_HOST")" -p "$REDIS_PORT" ping 2>/dev/null) || return 1
     [[ $reply == PONG ]]
 }
 
 redis_url() {
     printf 'redis://%s:%s/0\n' "$(connect_host "$REDIS_HOST")" "$REDIS_PORT"
-}
-
-redis_status() {
-    local pid
-    if pid=$(redis_pid); then
-        local state=running
-        redis_ping && state="running, answers PING"
-        printf 'Redis: %s (pid %s, %s:%s)\n' "$state" "$pid" "$(connect_host "$REDIS_HOST")" "$(redis_running_port || printf '?')"
-        return 0
-    fi
-    printf 'Redis: stopped\n'
-    return 3
 }
 
 _redis_write_config() {
@@ -105,9 +67,8 @@ _redis_write_config() {
         printf 'bind %s\n' "$REDIS_HOST"
         printf 'port %s\n' "$REDIS_PORT"
         printf 'protected-mode yes\n'
-        printf 'daemonize yes\n'
-        printf 'pidfile %s\n' "$(_redis_conf_quote "$REDIS_PIDFILE")"
-        printf 'logfile %s\n' "$(_redis_conf_quote "$REDIS_LOG")"
+        printf 'daemonize no\n'
+        printf 'logfile ""\n'
         printf 'dir %s\n' "$(_redis_conf_quote "$REDIS_DIR")"
         printf 'save ""\n'
         printf 'appendonly no\n'
@@ -119,7 +80,7 @@ _redis_write_config() {
     mv -f "$tmp" "$REDIS_CONF"
 }
 
-redis_start() {
+redis_prepare() {
     valid_port "$REDIS_PORT" || die "REDIS_PORT must be a TCP port number (got '$REDIS_PORT')"
     require_cmd "$REDIS_SERVER_BIN" "install it: apt-get install redis-server"
     require_cmd "$REDIS_CLI_BIN" "install it: apt-get install redis-tools"
@@ -127,53 +88,7 @@ redis_start() {
     ensure_secret "$REDIS_PASSWORD_FILE"
     mkdir -p "$REDIS_DIR"
     chmod 700 "$REDIS_DIR"
-
-    local pid
-    if pid=$(redis_pid); then
-        local port
-        port=$(redis_running_port) || port="?"
-        if [[ $port != "$REDIS_PORT" ]]; then
-            die "Redis (pid $pid) is already running on port $port, not REDIS_PORT=$REDIS_PORT" \
-                "use REDIS_PORT=$port, or stop it first: scripts/down"
-        fi
-        wait_for --timeout "$REDIS_START_TIMEOUT" --what "Redis PONG on port $port" -- redis_ping "$port" ||
-            die "Redis (pid $pid) runs but does not answer PING" "see $(rel_path "$REDIS_LOG"), or restart: scripts/down && scripts/up"
-        info "Redis already running (pid $pid, $(connect_host "$REDIS_HOST"):$port): left as is"
-        return 0
-    fi
-    if port_in_use "$(connect_host "$REDIS_HOST")" "$REDIS_PORT"; then
-        die "port $REDIS_PORT on $(connect_host "$REDIS_HOST") is already in use by another process" \
-            "stop that process or choose another port: REDIS_PORT=NNNNN $0"
-    fi
-    rm -f "$REDIS_PIDFILE"
     _redis_write_config
-    info "starting Redis on $(connect_host "$REDIS_HOST"):$REDIS_PORT (log: $(rel_path "$REDIS_LOG"))"
-    local out
-    if ! out=$("$REDIS_SERVER_BIN" "$REDIS_CONF" </dev/null 2>&1); then
-        printf '%s\n' "$out" >&2
-        tail -n 20 "$REDIS_LOG" >&2 2>/dev/null || true
-        die "redis-server did not start (see above and $REDIS_LOG)" "fix the cause and re-run"
-    fi
-    if ! wait_for --timeout "$REDIS_START_TIMEOUT" --what "Redis PONG on port $REDIS_PORT" -- redis_ping "$REDIS_PORT"; then
-        tail -n 20 "$REDIS_LOG" >&2 2>/dev/null || true
-        die "Redis did not answer PING (last log lines above, full log: $REDIS_LOG)" "fix the cause, then: scripts/down && scripts/up"
-    fi
-    wait_for --timeout 5 --what "Redis pid file" -- redis_running ||
-        die "Redis answers but its pid file $REDIS_PIDFILE names no live redis-server" "stop it by hand, then re-run"
-    info "Redis ready (pid $(redis_pid)): $(redis_url)"
-}
-
-redis_stop() {
-    local secs=${1:-15} pid
-    if ! pid=$(redis_pid); then
-        rm -f "$REDIS_PIDFILE"
-        info "Redis not running"
-        return 0
-    fi
-    info "stopping Redis (pid $pid)"
-    stop_pid "$pid" "$secs" Redis
-    rm -f "$REDIS_PIDFILE"
-    info "stopped Redis (pid $pid)"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

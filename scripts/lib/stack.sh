@@ -2,31 +2,32 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
 # scripts/lib/stack.sh: the whole local stack (postgres -> redis -> data-api
-# replicas -> gateway): its settings and a status table. Used by scripts/up,
-# scripts/down and scripts/status. Sources common, postgres, redis and services.
-# Executing it only prints this help.
+# replicas -> gateway) as scripts/stack.conf describes it, run by supervisord.
+# Used by scripts/up, down, status, bench and the demos. Sources common,
+# postgres, redis and supervisord. Executing it only prints this help.
 #
 ## Functions:
 ##   stack_validate             die with one clear line on a malformed setting
 ##   stack_host                 print the address clients use (from BIND_HOST)
-##   data_api_name PORT         print the service name of a replica: data-api-PORT
-##   data_api_env PORT          print the replica's VAR=VALUE environment, one a line
-##                              (ADMIN_TOKEN_FILE too once stack_ensure_admin_token made it:
-##                              the chaos admin API of the demos)
-##   stack_ensure_admin_token   generate .run/secrets/admin-token once (mode 600)
-##   gateway_env                print the gateway's VAR=VALUE environment, one a line
+##   stack_env SERVICE [PORT]   print SERVICE's (data-api or gateway) VAR=VALUE
+##                              environment from scripts/stack.conf, one a line
 ##   stack_upstream_urls        print http://HOST:P1,http://HOST:P2,... for DATA_API_PORTS
+##   stack_address NAME         print program NAME's address (no password)
+##   stack_ready NAME           true when NAME's readiness probe passes (pg_isready,
+##                              Redis PING, GET /health/ready = 2xx)
+##   stack_stores_config        print supervisord's sections, PostgreSQL's and Redis's
+##   stack_config BIN_PATH      print the supervisord config of the whole stack
 ##   stack_bin_path             print the SwiftPM bin directory for BUILD_CONFIGURATION
 ##                              (BIN_PATH when set; else swift build --show-bin-path)
-##   stack_table [GATEWAY_NOTE] print what runs where (no secrets); returns 1 when a
-##                              component is not ready. GATEWAY_NOTE is the optional
-##                              gateway's state when it does not run (default
-##                              "not running"; scripts/up says "not built")
+##   stack_table                print supervisorctl status with a READY column and
+##                              each address (no secrets); 1 when something is not
+##                              running and ready
 ##
 ## Environment read (defaults in brackets):
-##   BIND_HOST [127.0.0.1]   DATA_API_PORTS ["8081 8082"]   GATEWAY_PORT [8080]
+##   the [stack] settings of scripts/stack.conf (BIND_HOST, PG_PORT, REDIS_PORT,
+##   DATA_API_PORTS, GATEWAY_PORT)   STACK_CONF [scripts/stack.conf]
 ##   BUILD_CONFIGURATION [release]   BIN_PATH [from swift build --show-bin-path]
-##   plus those of postgres.sh (PG_*), redis.sh (REDIS_*) and services.sh.
+##   SERVICE_READY_TIMEOUT [60]      plus those of postgres.sh, redis.sh, supervisord.sh.
 
 set -euo pipefail
 
@@ -38,18 +39,31 @@ if [[ -n ${_RS_STACK_LOADED:-} ]]; then
 fi
 _RS_STACK_LOADED=1
 
-BIND_HOST=${BIND_HOST:-127.0.0.1}
-DATA_API_PORTS=${DATA_API_PORTS:-8081 8082}
-GATEWAY_PORT=${GATEWAY_PORT:-8080}
+STACK_CONF=${STACK_CONF:-$REPO_ROOT/scripts/stack.conf}
+[[ -r $STACK_CONF ]] || die "the stack's topology $STACK_CONF is missing"
+
+# _stack_section NAME: the VAR=VALUE lines of [NAME] in STACK_CONF.
+_stack_section() {
+    awk -v want="[$1]" '/^[[:space:]]*(#|$)/ { next } /^\[/ { in_section = ($0 == want); next } in_section' "$STACK_CONF"
+}
+
+# [stack] settings, unless the environment sets them.
+while IFS= read -r _stack_line; do
+    _stack_name=${_stack_line%%=*}
+    [[ $_stack_name =~ ^[A-Z_][A-Z0-9_]*$ ]] || die "$STACK_CONF: bad line in [stack]: $_stack_line"
+    [[ -n ${!_stack_name:-} ]] || printf -v "$_stack_name" '%s' "${_stack_line#*=}"
+done < <(_stack_section stack)
+unset _stack_line _stack_name
 BUILD_CONFIGURATION=${BUILD_CONFIGURATION:-release}
+SERVICE_READY_TIMEOUT=${SERVICE_READY_TIMEOUT:-60}
 ADMIN_TOKEN_FILE=$SECRETS_DIR/admin-token
 
 # shellcheck source=postgres.sh
 source "$LIB_DIR/postgres.sh"
 # shellcheck source=redis.sh
 source "$LIB_DIR/redis.sh"
-# shellcheck source=services.sh
-source "$LIB_DIR/services.sh"
+# shellcheck source=supervisord.sh
+source "$LIB_DIR/supervisord.sh"
 
 stack_validate() {
     local port seen=" " var
@@ -76,27 +90,6 @@ stack_validate() {
 
 stack_host() { connect_host "$BIND_HOST"; }
 
-data_api_name() { printf 'data-api-%s\n' "$1"; }
-
-data_api_env() {
-    local port=$1
-    printf '%s\n' \
-        "HTTP_HOST=$BIND_HOST" \
-        "HTTP_PORT=$port" \
-        "DATABASE_URL=$(pg_url)" \
-        "DATABASE_PASSWORD_FILE=$PG_PASSWORD_FILE" \
-        "REDIS_URL=$(redis_url)" \
-        "REDIS_PASSWORD_FILE=$REDIS_PASSWORD_FILE"
-    # The admin API only where a token was made (scripts/up does; the
-    # benchmarks don't): data-api refuses to start on an unreadable file.
-    if [[ -r $ADMIN_TOKEN_FILE ]]; then
-        printf '%s
-' "ADMIN_TOKEN_FILE=$ADMIN_TOKEN_FILE"
-    fi
-}
-
-stack_ensure_admin_token() { ensure_secret "$ADMIN_TOKEN_FILE"; }
-
 stack_upstream_urls() {
     local port urls=()
     for port in $DATA_API_PORTS; do
@@ -106,11 +99,71 @@ stack_upstream_urls() {
     printf '%s\n' "${urls[*]}"
 }
 
-gateway_env() {
-    printf '%s\n' \
-        "HTTP_HOST=$BIND_HOST" \
-        "HTTP_PORT=$GATEWAY_PORT" \
-        "UPSTREAM_URLS=$(stack_upstream_urls)"
+# _stack_expand TEXT: TEXT with each ${NAME} and ${NAME:-default} replaced by
+# the shell variable NAME (no eval: nothing else in TEXT is interpreted).
+_stack_expand() {
+    local text=$1 out="" ref name
+    while [[ $text =~ \$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\} ]]; do
+        ref=${BASH_REMATCH[0]} name=${BASH_REMATCH[1]}
+        [[ -n ${BASH_REMATCH[2]} || -n ${!name:-} ]] || die "$STACK_CONF: \${$name} is not set"
+        out+=${text%%"$ref"*}${!name:-${BASH_REMATCH[3]}}
+        text=${text#*"$ref"}
+    done
+    printf '%s\n' "$out$text"
+}
+
+stack_env() {
+    local service=$1 line
+    # Read by _stack_expand, through ${!name}.
+    # shellcheck disable=SC2034
+    local PORT=${2:-} HOST UPSTREAM_URLS
+    # shellcheck disable=SC2034
+    HOST=$(stack_host) UPSTREAM_URLS=$(stack_upstream_urls)
+    [[ $(grep -c "^\[$service\]\$" "$STACK_CONF") == 1 ]] || die "$STACK_CONF has no [$service] section"
+    while IFS= read -r line; do
+        [[ $line =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "$STACK_CONF: bad line in [$service]: $line"
+        printf '%s=%s\n' "${line%%=*}" "$(_stack_expand "${line#*=}")"
+    done < <(_stack_section "$service")
+}
+
+stack_address() {
+    case $1 in
+        postgres) pg_url ;;
+        redis) redis_url ;;
+        data-api-*) printf 'http://%s:%s\n' "$(stack_host)" "${1#data-api-}" ;;
+        gateway) printf 'http://%s:%s\n' "$(stack_host)" "$GATEWAY_PORT" ;;
+        *) return 1 ;;
+    esac
+}
+
+stack_ready() {
+    case $1 in
+        postgres) pg_ready ;;
+        redis) redis_ping ;;
+        *) curl -fsS -o /dev/null --connect-timeout 1 --max-time 2 "$(stack_address "$1")/health/ready" >/dev/null 2>&1 ;;
+    esac
+}
+
+# stack_stores_config: supervisord's own sections, PostgreSQL (as user postgres,
+# restarted only when it crashes: pg_ctl stop exits 0, the demos' outage) and Redis.
+stack_stores_config() {
+    sv_header
+    sv_program postgres 10 "$(sv_command "$PG_BIN/postgres" -D "$PG_DATA")" +user="$PG_OS_USER" \
+        +autorestart=unexpected +exitcodes=0 +stopsignal=INT +stopwaitsecs="$PG_START_TIMEOUT"
+    sv_program redis 20 "$(sv_command "$(command -v "$REDIS_SERVER_BIN")" "$REDIS_CONF")"
+}
+
+stack_config() {
+    local bin_path=$1 port envs
+    stack_stores_config
+    for port in $DATA_API_PORTS; do
+        mapfile -t envs < <(stack_env data-api "$port")
+        sv_program "data-api-$port" 30 "$(sv_command "$bin_path/data-api")" "${envs[@]}"
+    done
+    if [[ -x $bin_path/gateway ]]; then
+        mapfile -t envs < <(stack_env gateway)
+        sv_program gateway 40 "$(sv_command "$bin_path/gateway")" "${envs[@]}"
+    fi
 }
 
 stack_bin_path() {
@@ -122,59 +175,27 @@ stack_bin_path() {
     (cd "$REPO_ROOT" && swift build -c "$BUILD_CONFIGURATION" --show-bin-path)
 }
 
-# ---------------------------------------------------------------- table
-
-_stack_row() { printf '%-16s %-14s %-40s %-13s %s\n' "$@"; }
-
-_stack_service_row() {
-    local name=$1 url=$2 note=${3:-stopped} state pids log
-    log=$(service_logfile "$name")
-    if service_running "$name"; then
-        pids="$(service_child_pid "$name" || printf -- '-')/$(service_pid "$name")"
-        if service_ready "$url/health/ready"; then state=ready; else state="NOT READY"; fi
-    else
-        pids=-
-        state=$note
-    fi
-    _stack_row "$name" "$state" "$url" "$pids" "$([[ -e $log ]] && rel_path "$log" || printf -- '-')"
-    [[ $state == ready || $state == "$note" && $note != stopped ]]
-}
-
 stack_table() {
-    local gateway_note=${1:-not running} bad=0 state port name listed=" "
-    printf '\n'
-    _stack_row COMPONENT STATE ADDRESS PID LOG
-    if pg_running; then
-        if pg_ready; then state=ready; else state="NOT READY"; fi
-        _stack_row postgres "$state" "$(pg_url)" "$(pg_pid || printf -- '-')" "$(rel_path "$PG_LOG")"
-    else
-        _stack_row postgres stopped "$(pg_url)" - "$(rel_path "$PG_LOG")"
-        state=stopped
+    local status name state rest ready address bad=0
+    if ! sv_daemon_running; then
+        printf '\nNothing runs: no supervisord answers for %s (start the stack: scripts/up).\n' "$(rel_path "$RUN_DIR")"
+        return 1
     fi
-    [[ $state == ready ]] || bad=1
-
-    if redis_running; then
-        if redis_ping; then state=ready; else state="NOT READY"; fi
-        _stack_row redis "$state" "$(redis_url)" "$(redis_pid || printf -- '-')" "$(rel_path "$REDIS_LOG")"
-    else
-        _stack_row redis stopped "$(redis_url)" - "$(rel_path "$REDIS_LOG")"
-        state=stopped
-    fi
-    [[ $state == ready ]] || bad=1
-
-    for port in $DATA_API_PORTS; do
-        name=$(data_api_name "$port")
-        listed+="$name "
-        _stack_service_row "$name" "http://$(stack_host):$port" || bad=1
-    done
-    # Replicas still running from an earlier run with other DATA_API_PORTS.
-    while read -r name; do
-        [[ $name == data-api-* && $listed != *" $name "* ]] || continue
-        _stack_service_row "$name" "http://$(stack_host):${name#data-api-}" || bad=1
-    done < <(service_names)
-    # The gateway is optional: only a running-but-unready one counts as a problem.
-    _stack_service_row gateway "http://$(stack_host):$GATEWAY_PORT" "$gateway_note" || bad=1
-    printf '\nPID is process/supervisor for services. Logs and pids live in %s/.\n' "$(rel_path "$RUN_DIR")"
+    status=$(sv_ctl status 2>&1) || true
+    # In start order, not supervisorctl's alphabetical one.
+    printf '\n%-16s %-9s %-10s %-40s %s\n' PROGRAM STATE READY ADDRESS SUPERVISOR
+    while read -r name state rest; do
+        [[ -n $name ]] || continue
+        ready=-
+        if [[ $state == RUNNING || $state == STARTING ]]; then
+            if stack_ready "$name"; then ready=ready; else ready="NOT READY"; fi
+        fi
+        [[ $ready == ready ]] || bad=1
+        address=$(stack_address "$name") || address=-
+        printf '%-16s %-9s %-10s %-40s %s\n' "$name" "$state" "$ready" "$address" "$rest"
+    done < <(awk '{ rank = $1 == "postgres" ? 1 : $1 == "redis" ? 2 : $1 ~ /^data-api-/ ? 3 : 4; print rank, $0 }' <<<"$status" |
+        sort -s -n -k1,1 | cut -d' ' -f2-)
+    printf '\nLogs: %s/NAME.log; follow one: supervisorctl -c %s tail -f NAME\n' "$(rel_path "$LOG_DIR")" "$(rel_path "$SV_CONF")"
     printf 'Secrets (not shown): %s, %s, %s (mode 600).\n' "$(rel_path "$PG_PASSWORD_FILE")" "$(rel_path "$REDIS_PASSWORD_FILE")" "$(rel_path "$ADMIN_TOKEN_FILE")"
     return "$bad"
 }

@@ -116,7 +116,7 @@ _demo_cleanup() {
 _demo_local_stack() {
     # shellcheck source=../../lib/stack.sh
     source "$REPO_ROOT/scripts/lib/stack.sh"
-    if [[ -n $_DEMO_GIVEN_RUN_DIR ]] && service_running gateway; then
+    if [[ -n $_DEMO_GIVEN_RUN_DIR ]] && sv_running gateway; then
         info "using the stack running in $RUN_DIR"
         return
     fi

@@ -2,7 +2,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
 # scripts/demo/lib/local.sh: the demos' faults on the local stack of scripts/up
-# (PostgreSQL and Redis from the OS, each service under its supervisor).
+# (PostgreSQL, Redis and each service run by the stack's supervisord).
 # The affected replica is the first of DATA_API_PORTS.
 #
 ## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
@@ -17,7 +17,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
 
 DEMO_STATE_DIR=$RUN_DIR/demo
 read -r _local_first_port _ <<<"$DATA_API_PORTS"
-REPLICA=$(data_api_name "$_local_first_port")
+REPLICA=data-api-$_local_first_port
 REPLICA_URL="http://$(stack_host):$_local_first_port"
 
 _replica_urls() {
@@ -26,7 +26,7 @@ _replica_urls() {
 }
 
 _replica_pid() {
-    service_child_pid "$REPLICA" || die "$REPLICA is not running"
+    sv_pid "$REPLICA" || die "$REPLICA is not running"
 }
 
 # Remember the affected process, so that remove and restore find it.
@@ -37,24 +37,29 @@ _remember_pid() {
 
 _recalled_pid() { read_pidfile "$DEMO_STATE_DIR/$1.pid" 2>/dev/null; }
 
-# Wait until the supervisor runs a new process in place of the remembered one.
+# Wait until supervisord runs a new process in place of the remembered one.
 _wait_for_new_process() {
     local old=$1 secs=$2 deadline pid
     deadline=$(_deadline_after "$secs")
-    until pid=$(service_child_pid "$REPLICA") && [[ $pid != "$old" ]] && pid_alive "$pid"; do
+    until pid=$(sv_pid "$REPLICA") && [[ $pid != "$old" ]] && pid_alive "$pid"; do
         _past "$deadline" && die "$REPLICA was not restarted within ${secs}s"
         sleep 0.1
     done
 }
 
 target_check() {
-    service_running gateway || die "no gateway running in $RUN_DIR"
+    sv_running gateway || die "no gateway running in $RUN_DIR"
+}
+
+# _restart NAME: start a program stopped by a fault; wait until it is ready.
+_restart() {
+    sv_start_ready "$1" "$SERVICE_READY_TIMEOUT" stack_ready "$1" >&2 || die "$1 did not come back"
 }
 
 target_inject() {
     case $1 in
         postgres-outage) pg_stop immediate >&2 ;;
-        redis-outage) redis_stop 5 >&2 ;;
+        redis-outage) info "supervisorctl stop redis: $(sv_ctl stop redis 2>&1)" ;;
         replica-crash)
             local pid; pid=$(_replica_pid)
             _remember_pid "$pid" crashed
@@ -80,11 +85,11 @@ target_inject() {
 
 target_remove() {
     case $1 in
-        postgres-outage) pg_start >&2 ;;
-        redis-outage) redis_start >&2 ;;
+        postgres-outage) _restart postgres ;;
+        redis-outage) _restart redis ;;
         replica-crash)
             _wait_for_new_process "$(_recalled_pid crashed)" 30
-            printf 'the supervisor started a new process\n'
+            printf 'supervisord started a new process\n'
             ;;
         replica-hang)
             kill -CONT "$(_recalled_pid stopped)" 2>/dev/null || true
@@ -101,7 +106,7 @@ target_remove() {
             wait_pid_exit "$old" 60 || die "the wedged process was not exited by its watchdog within 60s"
             local exited=$((SECONDS - started))
             _wait_for_new_process "$old" 30
-            printf 'its watchdog exited it (~%ss after the wait began); the supervisor started a new process\n' "$exited"
+            printf 'its watchdog exited it (~%ss after the wait began); supervisord started a new process\n' "$exited"
             ;;
         *) die "unknown scenario: $1" ;;
     esac
@@ -115,8 +120,10 @@ target_restore() {
         kill -CONT "$pid" 2>/dev/null || true
         rm -f "$DEMO_STATE_DIR/stopped.pid"
     fi
-    pg_running || pg_start >&2 || warn "could not start PostgreSQL"
-    redis_running || redis_start >&2 || warn "could not start Redis"
+    local name
+    for name in postgres redis; do
+        sv_running "$name" || (_restart "$name") || warn "could not start $name"
+    done
     mapfile -t urls < <(_replica_urls)
     chaos_off_all "${urls[@]}"
 }

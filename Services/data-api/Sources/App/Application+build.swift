@@ -27,23 +27,18 @@ struct DataAPIParts {
         let lifecycle = LifecycleState()
         let postgres = PostgresClient(settings: configuration.postgres)
         let redis = RedisClient(settings: configuration.redis)
+        let redisCheck = RedisHealthCheck(redis: redis)
         let monitor = HealthMonitor(
             serviceId: "data-api",
-            checks: [
-                PostgresHealthCheck(postgres: postgres),
-                RedisHealthCheck(redis: redis),
-                DiskUtilizationCheck(warnPercent: configuration.diskWarnPercent),
-                MemoryUtilizationCheck(warnPercent: configuration.memoryWarnPercent),
-            ],
+            checks: [PostgresHealthCheck(postgres: postgres), redisCheck] + configuration.systemChecks.checks,
             configuration: configuration.health,
             telemetry: telemetry,
             logger: logger
         )
-        let redisCheckKey = RedisHealthCheck(redis: redis).descriptor.key
         let cache = ItemCache(
             redis: redis,
             ttlSeconds: configuration.cacheTTLSeconds,
-            isAvailable: { monitor.snapshot.report.checks?[redisCheckKey]?.first?.status != .fail },
+            isAvailable: { monitor.status(of: redisCheck) != .fail },
             logger: logger
         )
         let idempotency = IdempotentItemCreator(postgres: postgres, ttl: configuration.idempotencyTTL)

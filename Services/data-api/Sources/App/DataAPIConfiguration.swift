@@ -2,7 +2,9 @@ import Logging
 import Shared
 
 /// Everything data-api reads from its environment, validated at start-up.
-public struct DataAPIConfiguration: Sendable {
+public struct DataAPIConfiguration: ServiceConfiguration {
+    public static let defaultPort = 8081
+
     public var http: HTTPServerSettings
     var postgres: PostgresSettings
     var redis: RedisSettings
@@ -14,16 +16,16 @@ public struct DataAPIConfiguration: Sendable {
     var idempotencyTTL: Duration
     var adminToken: String?
     var chaos: ChaosSettings.Values
-    var diskWarnPercent: Double
-    var memoryWarnPercent: Double
+    /// `DISK_WARN_PERCENT`, `MEMORY_WARN_PERCENT`.
+    var systemChecks: SystemCheckSettings
     /// How long readiness reports `draining` before the server stops accepting.
     public var drainDelay: Duration
     /// `WATCHDOG_TIMEOUT_MS`: exit when liveness has failed this long (0: off).
     public var watchdogTimeout: Duration
 
     /// Reads and validates the environment; throws ``ConfigError`` naming the first bad setting.
-    public init(_ reader: ConfigReader = ConfigReader()) throws {
-        self.http = try HTTPServerSettings(reader, defaultPort: 8081)
+    public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
+        self.http = try HTTPServerSettings(reader, defaultPort: Self.defaultPort)
         self.postgres = try PostgresSettings(reader)
         self.redis = try RedisSettings(reader)
         self.health = try HealthMonitorConfiguration(reader)
@@ -36,8 +38,7 @@ public struct DataAPIConfiguration: Sendable {
             errorRate: try reader.double("CHAOS_ERROR_RATE", default: 0, range: ChaosSettings.Values.errorRateRange),
             latencyMs: try reader.int("CHAOS_LATENCY_MS", default: 0, range: ChaosSettings.Values.latencyRange)
         )
-        self.diskWarnPercent = try reader.double("DISK_WARN_PERCENT", default: 90, range: 1...100)
-        self.memoryWarnPercent = try reader.double("MEMORY_WARN_PERCENT", default: 90, range: 1...100)
+        self.systemChecks = try SystemCheckSettings(reader)
         self.drainDelay = try reader.milliseconds("SHUTDOWN_DRAIN_MS", default: .zero, range: 0...60_000)
         self.watchdogTimeout = try Watchdog.timeout(reader)
         if let token = self.adminToken, token.count < 16 {

@@ -4,7 +4,7 @@ import Shared
 
 /// Start-up and upkeep of the database: applies the schema (retrying with
 /// backoff until PostgreSQL answers), marks the service started, then purges
-/// expired idempotency keys every `purgeInterval` until shutdown.
+/// expired idempotency keys at once and every `purgeInterval` until shutdown.
 struct DatabaseMaintenanceService: Service {
     let postgres: PostgresClient
     let idempotency: IdempotentItemCreator
@@ -15,12 +15,7 @@ struct DatabaseMaintenanceService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await self.migrate()
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: self.purgeInterval)
-                } catch {
-                    return
-                }
+            await runPeriodically(every: self.purgeInterval, from: .endOfRun) {
                 if let purged = try? await self.idempotency.purgeExpired(), purged > 0 {
                     self.logger.info("purged expired idempotency keys", metadata: ["count": "\(purged)"])
                 }

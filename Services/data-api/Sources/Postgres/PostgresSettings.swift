@@ -15,7 +15,7 @@ struct PostgresSettings: Sendable {
 extension PostgresSettings {
     /// `DATABASE_URL`, `DATABASE_PASSWORD(_FILE)`, `DATABASE_POOL_SIZE`,
     /// `DATABASE_CONNECT_TIMEOUT_S`, `DATABASE_STATEMENT_TIMEOUT_MS`, `DATABASE_ACQUIRE_TIMEOUT_MS`.
-    init(_ reader: ConfigReader) throws {
+    init(_ reader: EnvironmentReader) throws {
         let url = reader.string("DATABASE_URL", default: "postgresql://app@127.0.0.1:55432/app")
         guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") || url.contains("=") else {
             throw ConfigError(setting: "DATABASE_URL", problem: "must be a postgresql:// URI or a key=value connection string")

@@ -15,7 +15,7 @@ struct RedisSettings: Sendable {
 }
 
 extension RedisSettings {
-    init(_ reader: ConfigReader) throws {
+    init(_ reader: EnvironmentReader) throws {
         let url = reader.string("REDIS_URL", default: "redis://127.0.0.1:56379/0")
         // The message never repeats the URL: it may hold a password.
         let invalid = ConfigError(setting: "REDIS_URL", problem: "must look like redis://[:password@]host:port[/db]")

@@ -25,26 +25,19 @@ struct GatewayParts {
         let telemetry = Telemetry()
         let metrics = GatewayMetrics(telemetry: telemetry)
         let lifecycle = LifecycleState()
+        // The upstream health poller and the webhook call out with
+        // AsyncHTTPClient; client requests go through the proxy (``ProxyHandler``).
         var clientConfiguration = HTTPClient.Configuration()
-        // The per-try deadline covers the wait for the response head; the
-        // read timeout (idle time between reads, the per-try timeout) bounds a
-        // response body whose upstream stalls, so no client waits forever.
-        clientConfiguration.timeout = .init(
-            connect: configuration.connectTimeout.timeAmount,
-            read: configuration.perTryTimeout.timeAmount
-        )
+        clientConfiguration.timeout = .init(connect: configuration.connectTimeout.timeAmount, read: configuration.perTryTimeout.timeAmount)
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         clientConfiguration.redirectConfiguration = .disallow
         clientConfiguration.decompression = .disabled
-        // The proxy carries W3C trace context itself (ProxyHeaders) and no
-        // tracer is bootstrapped: the client's own no-op spans cost ~2 % of CPU.
         clientConfiguration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let endpoints = EndpointSet(configuration: configuration, logger: logger)
         let monitor = HealthMonitor(
             serviceId: "gateway",
-            checks: [DiskUtilizationCheck(warnPercent: 90), MemoryUtilizationCheck(warnPercent: 90)],
+            checks: configuration.systemChecks.checks,
             configuration: HealthMonitorConfiguration(interval: .seconds(5)),
             telemetry: telemetry,
             logger: logger
@@ -56,22 +49,20 @@ struct GatewayParts {
             health: health, traffic: traffic, maxViewers: configuration.statusMaxViewers, showAddresses: configuration.statusShowAddresses
         )
         let poller = UpstreamHealthPoller(
-            endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger,
-            // The gateway is started once it knows its upstreams' state.
+            endpoints: endpoints, client: client, configuration: configuration, metrics: metrics, logger: logger, lifecycle: lifecycle,
             afterRound: {
-                lifecycle.markStarted()
                 webhook.observe(health.report().status)
                 status.publish()
             }
         )
-        let proxy = Proxy(endpoints: endpoints, client: client, configuration: configuration, metrics: metrics)
+        // The status page's traffic figures: client requests (/api/*) only.
+        let proxy = ProxyEngine(endpoints: endpoints, configuration: configuration, metrics: metrics) { code, duration in
+            traffic.record(status: code, duration: duration)
+        }
 
         let router = Router(context: GatewayRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
-        // The status page's traffic figures: client requests (/api/*) only.
-        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry) { path, code, duration in
-            if path.hasPrefix("/api/") { traffic.record(status: code, duration: duration) }
-        })
+        router.add(middleware: RequestMetricsMiddleware(telemetry: telemetry))
         router.add(middleware: ProblemMiddleware())
         let healthEndpoints = HealthEndpoints(
             monitor: monitor, lifecycle: lifecycle, telemetry: telemetry,
@@ -82,19 +73,6 @@ struct GatewayParts {
             }
         )
         healthEndpoints.register(on: router)
-        // Every recognised method is proxied: data-api answers one its path
-        // doesn't declare with 405 and that path's own Allow. TRACE goes
-        // without content, which it must not carry (RFC 9110 §9.3.8) and
-        // AsyncHTTPClient refuses to send (a 502 otherwise).
-        for method in HTTPRequest.Method.recognized {
-            router.on("/api/**", method: method) { request, context in
-                guard method == .trace else { return try await proxy.forward(request, context: context) }
-                var head = request.head
-                head.headerFields[.contentLength] = nil
-                head.headerFields[.transferEncoding] = nil
-                return try await proxy.forward(Request(head: head, body: .init(buffer: ByteBuffer())), context: context)
-            }
-        }
         OpenAPIDocument.register(on: router)
         StatusPage.register(on: router, feed: status)
         self.routes = router.routes
@@ -104,7 +82,7 @@ struct GatewayParts {
         self.endpoints = endpoints
         self.application = Application(
             router: router,
-            server: EdgeHTTP1Channel.server(configuration.edge),
+            server: EdgeHTTP1Channel.server(configuration.edge, proxy: proxy),
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
             services: [HTTPClientService(client: client), endpoints, monitor, poller],
             logger: logger

@@ -3,7 +3,9 @@ import Logging
 import Shared
 
 /// Everything the gateway reads from its environment, validated at start-up.
-public struct GatewayConfiguration: Sendable {
+public struct GatewayConfiguration: ServiceConfiguration {
+    public static let defaultPort = 8080
+
     public var http: HTTPServerSettings
     /// Limits on what clients send (``EdgeSettings``).
     public var edge: EdgeSettings
@@ -31,6 +33,8 @@ public struct GatewayConfiguration: Sendable {
     public var ejectAfterFailures: Int
     /// The least time an ejected endpoint stays out (it also needs a passing active check).
     public var ejectionDuration: Duration
+    /// `DISK_WARN_PERCENT`, `MEMORY_WARN_PERCENT`: the gateway's own disk and memory checks.
+    public var systemChecks: SystemCheckSettings
     /// Active health checks of every endpoint.
     public var upstreamHealthPath: String
     public var upstreamHealth: HealthMonitorConfiguration
@@ -48,8 +52,11 @@ public struct GatewayConfiguration: Sendable {
     /// `STATUS_MAX_VIEWERS`: status page viewers (`/health/events` streams) at a time; more get 503.
     public var statusMaxViewers: Int
 
-    public init(_ reader: ConfigReader = ConfigReader()) throws {
-        self.http = try HTTPServerSettings(reader, defaultPort: 8080)
+    /// Logged with the "starting" line.
+    public var startMetadata: Logger.Metadata { ["upstreams": "\(self.upstreams.count)"] }
+
+    public init(_ reader: EnvironmentReader = EnvironmentReader()) throws {
+        self.http = try HTTPServerSettings(reader, defaultPort: Self.defaultPort)
         self.logLevel = try reader.logLevel()
         self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
@@ -98,6 +105,7 @@ public struct GatewayConfiguration: Sendable {
             failureThreshold: try reader.int("UPSTREAM_HEALTH_FAILURE_THRESHOLD", default: 2, range: 1...100),
             successThreshold: try reader.int("UPSTREAM_HEALTH_SUCCESS_THRESHOLD", default: 1, range: 1...100)
         )
+        self.systemChecks = try SystemCheckSettings(reader)
         self.readyRequiresUpstream = try reader.bool("READY_REQUIRES_UPSTREAM", default: false)
         if let raw = reader.string("HEALTH_WEBHOOK_URL") {
             guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {

@@ -17,7 +17,12 @@ struct GatewayMetrics: Sendable {
 
     /// `gateway_upstream_attempts_total{endpoint,outcome}`; outcome is a status code or a failure kind.
     func attempt(_ endpoint: String, outcome: String) {
-        Counter(label: "gateway_upstream_attempts_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: self.telemetry.factory).increment()
+        self.attemptCounter(endpoint, outcome: outcome).increment()
+    }
+
+    /// The handle behind ``attempt(_:outcome:)``, for callers that keep it.
+    func attemptCounter(_ endpoint: String, outcome: String) -> Counter {
+        Counter(label: "gateway_upstream_attempts_total", dimensions: [("endpoint", endpoint), ("outcome", outcome)], factory: self.telemetry.factory)
     }
 
     /// `gateway_breaker_probes_total{endpoint,outcome}`: the gateway's own

@@ -6,31 +6,36 @@ import NIOHTTP1
 
 /// Hummingbird's HTTP/1 channel with the gateway's ``EdgeGuard`` right after
 /// the HTTP/1 decoder, where it sees each request head as the client sent it
-/// (its version, every `Host`), and with the decoder's head limits set from
+/// (its version, every `Host`), then the ``ProxyHandler``, which takes
+/// `/api/*` before Hummingbird; the decoder's head limits are set from
 /// ``EdgeSettings``.
 struct EdgeHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     private let base: HTTP1Channel
     private let settings: EdgeSettings
+    private let proxy: ProxyEngine
 
-    init(responder: @escaping HTTPChannelHandler.Responder, settings: EdgeSettings) {
+    init(responder: @escaping HTTPChannelHandler.Responder, settings: EdgeSettings, proxy: ProxyEngine) {
         let limits = HTTP1Channel.Configuration.DecoderConfiguration(
             maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes, maxHeaderFieldCount: settings.maxHeaderCount
         )
         self.base = HTTP1Channel(responder: responder, configuration: .init(httpDecoderConfiguration: limits))
         self.settings = settings
+        self.proxy = proxy
     }
 
     /// A server builder for `Application(server:)`.
-    static func server(_ settings: EdgeSettings) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in EdgeHTTP1Channel(responder: responder, settings: settings) }
+    static func server(_ settings: EdgeSettings, proxy: ProxyEngine) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in EdgeHTTP1Channel(responder: responder, settings: settings, proxy: proxy) }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         self.base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(EdgeGuard(settings: self.settings, logger: logger), position: .after(decoder))
+            let edge = EdgeGuard(settings: self.settings, logger: logger)
+            try channel.pipeline.syncOperations.addHandler(edge, position: .after(decoder))
+            try channel.pipeline.syncOperations.addHandler(ProxyHandler(engine: self.proxy), position: .after(edge))
             return value
         }
     }

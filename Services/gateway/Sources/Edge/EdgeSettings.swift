@@ -22,7 +22,7 @@ public struct EdgeSettings: Sendable, Equatable {
         self.idleTimeout = idleTimeout
     }
 
-    public init(_ reader: ConfigReader) throws {
+    public init(_ reader: EnvironmentReader) throws {
         let defaults = EdgeSettings()
         self.init(
             maxHeaderBytes: try reader.int("CLIENT_MAX_HEADER_BYTES", default: defaults.maxHeaderBytes, range: 1024...1024 * 1024),

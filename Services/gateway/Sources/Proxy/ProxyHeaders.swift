@@ -1,39 +1,67 @@
-import Foundation
-import HTTPTypes
+import NIOHTTP1
 import Shared
 
-/// Header handling at the proxy (RFC 9110 §7.6.1 and friends).
+/// Header handling at the proxy (RFC 9110 §7.6.1 and friends), on NIO's
+/// `HTTPHeaders` as they come off the wire.
 enum ProxyHeaders {
     /// Hop-by-hop fields, never forwarded (plus any named in `Connection`).
-    static let hopByHop: Set<String> = [
+    static let hopByHop = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
     /// W3C trace context.
-    static let traceparent = HTTPField.Name("traceparent")!
+    static let traceparent = "traceparent"
 
-    /// The end-to-end fields of `fields`: hop-by-hop fields and those listed in `Connection` removed.
-    static func endToEnd(_ fields: HTTPFields) -> HTTPFields {
-        var named = Self.hopByHop
-        for value in fields[values: .connection] {
-            for token in value.split(separator: ",") { named.insert(token.trimmingCharacters(in: .whitespaces).lowercased()) }
+    /// The end-to-end fields of `headers`: hop-by-hop fields and those listed
+    /// in `Connection` removed. One pass and no copy when there is none.
+    static func endToEnd(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var named: [Substring] = []
+        var found = false
+        for (name, value) in headers where Self.isHopByHop(name) {
+            found = true
+            if Self.equalsIgnoringCase(name, "connection") {
+                named += value.split(separator: ",").map { $0.drop { $0 == " " || $0 == "\t" } }
+            }
         }
-        return HTTPFields(fields.filter { !named.contains($0.name.canonicalName) })
+        guard found else { return headers }
+        var result = HTTPHeaders()
+        result.reserveCapacity(headers.count)
+        for (name, value) in headers
+        where !Self.isHopByHop(name) && !named.contains(where: { Self.equalsIgnoringCase(name, $0.prefix { $0 != " " && $0 != "\t" }) }) {
+            result.add(name: name, value: value)
+        }
+        return result
     }
 
-    /// The fields sent upstream: end-to-end fields without `Host` (the
-    /// upstream's own is used; the client's goes in `X-Forwarded-Host`), `X-Forwarded-For` extended with the client,
-    /// `X-Forwarded-Proto` and `-Host` set, and a valid `traceparent` (kept, or started).
-    static func upstreamRequest(_ fields: HTTPFields, authority host: String?, clientAddress: String?, newTraceparent: () -> String) -> HTTPFields {
-        var result = Self.endToEnd(fields)
+    private static func isHopByHop(_ name: String) -> Bool {
+        Self.hopByHop.contains { Self.equalsIgnoringCase(name, $0) }
+    }
+
+    /// ASCII case-insensitive equality of a field name with `other`.
+    private static func equalsIgnoringCase(_ name: String, _ other: some StringProtocol) -> Bool {
+        name.utf8.count == other.utf8.count
+            && zip(name.utf8, other.utf8).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
+    }
+
+    /// The fields sent upstream: end-to-end fields, `Host` set to the
+    /// upstream's own (the client's goes in `X-Forwarded-Host`),
+    /// `X-Forwarded-For` extended with the client, `X-Forwarded-Proto` set,
+    /// `X-Request-ID` set, and a valid `traceparent` (kept, or started).
+    static func upstreamRequest(
+        _ headers: HTTPHeaders, upstreamHost: String, clientAddress: String?, requestID: String, newTraceparent: () -> String
+    ) -> HTTPHeaders {
+        var result = Self.endToEnd(headers)
+        let clientHost = headers.first(name: "host")
+        result.replaceOrAdd(name: "Host", value: upstreamHost)
         if let clientAddress {
-            let previous = fields[values: .xForwardedFor].joined(separator: ", ")
-            result[.xForwardedFor] = previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)"
+            let previous = headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
+            result.replaceOrAdd(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
         }
-        result[.xForwardedProto] = "http"
-        if let host, result[.xForwardedHost] == nil { result[.xForwardedHost] = host }
-        if !Self.isValidTraceparent(fields[Self.traceparent]) { result[Self.traceparent] = newTraceparent() }
+        result.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
+        if let clientHost, !result.contains(name: "x-forwarded-host") { result.add(name: "X-Forwarded-Host", value: clientHost) }
+        result.replaceOrAdd(name: "X-Request-ID", value: requestID)
+        if !Self.isValidTraceparent(headers.first(name: Self.traceparent)) { result.replaceOrAdd(name: Self.traceparent, value: newTraceparent()) }
         return result
     }
 
@@ -52,39 +80,25 @@ enum ProxyHeaders {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
-    /// A new sampled `traceparent`: a 128-bit trace id and a 64-bit parent id
-    /// from the system's random source, each with its lowest bit set so that
-    /// neither is ever all zeros (invalid in W3C trace context). Three
-    /// `UInt64`s and a lookup table: this runs for every request that comes
-    /// without a trace.
-    static func newTraceparent() -> String {
-        var random = SystemRandomNumberGenerator()
-        let traceHigh: UInt64 = random.next()
-        let traceLow: UInt64 = random.next() | 1
-        let parent: UInt64 = random.next() | 1
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(55)
-        bytes.append(contentsOf: "00-".utf8)
-        Self.appendHex(traceHigh, to: &bytes)
-        Self.appendHex(traceLow, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        Self.appendHex(parent, to: &bytes)
-        bytes.append(contentsOf: "-01".utf8)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Appends `value` as 16 lowercase hex digits, most significant first.
-    private static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
-        for shift in stride(from: 60, through: 0, by: -4) {
-            bytes.append(Self.hexDigits[Int((value >> UInt64(shift)) & 0xF)])
+    /// A new sampled `traceparent`: a 128-bit trace id and a 64-bit parent id,
+    /// each with its lowest bit set so that neither is ever all zeros
+    /// (invalid in W3C trace context).
+    static func newTraceparent<R: RandomNumberGenerator>(using generator: inout R) -> String {
+        let traceHigh: UInt64 = generator.next()
+        let traceLow: UInt64 = generator.next() | 1
+        let parent: UInt64 = generator.next() | 1
+        return HexWriter.string(count: 55) { cursor in
+            cursor.ascii("00-")
+            cursor.hex(traceHigh)
+            cursor.hex(traceLow)
+            cursor.ascii("-")
+            cursor.hex(parent)
+            cursor.ascii("-01")
         }
     }
-}
 
-extension HTTPField.Name {
-    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
-    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
-    static let xForwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static func newTraceparent() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Self.newTraceparent(using: &generator)
+    }
 }

@@ -1,5 +1,5 @@
-import HTTPTypes
-import Shared
+import Foundation
+import NIOHTTP1
 
 /// Which requests and outcomes may be retried.
 ///
@@ -15,10 +15,10 @@ import Shared
 /// - A `Retry-After` longer than the time left makes the gateway give up and
 ///   pass the answer on.
 enum RetryPolicy {
-    static func isIdempotent(_ method: HTTPRequest.Method, headers: HTTPFields) -> Bool {
+    static func isIdempotent(_ method: HTTPMethod, headers: HTTPHeaders) -> Bool {
         switch method {
-        case .get, .head, .options, .put, .delete: true
-        case .post: headers[.idempotencyKey] != nil
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE: true
+        case .POST: headers.contains(name: "idempotency-key")
         default: false
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Shared
 import Synchronization
 
@@ -7,6 +8,13 @@ import Synchronization
 /// breaker, passive ejection and requests in flight.
 public final class Endpoint: Sendable {
     public let url: String
+    /// The host (an address, or a name that did not resolve) and port to connect to.
+    let host: String
+    let port: Int
+    /// `host:port` as a `Host` header names it.
+    let authority: String
+    /// The socket address when the host is an IP address (no resolution per connect).
+    let socketAddress: SocketAddress?
     private let state: Mutex<State>
 
     struct State {
@@ -23,6 +31,11 @@ public final class Endpoint: Sendable {
 
     init(url: String, health: HealthMonitorConfiguration, breaker: CircuitBreaker.Configuration) {
         self.url = url
+        let address = URL(string: url)
+        self.host = address?.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) ?? "127.0.0.1"
+        self.port = address?.port ?? 80
+        self.authority = String(url.dropFirst("http://".count))
+        self.socketAddress = try? SocketAddress(ipAddress: self.host, port: self.port)
         self.state = Mutex(
             State(damper: FlapDamper(failureThreshold: health.failureThreshold, successThreshold: health.successThreshold), breaker: CircuitBreaker(breaker))
         )
@@ -103,6 +116,15 @@ public final class Endpoint: Sendable {
                 ejected = true
             }
             return CallEffect(breakerChanged: before == state.breaker.state ? nil : state.breaker.state, ejected: ejected)
+        }
+    }
+
+    /// Ends a call whose outcome will never be known (its client left):
+    /// frees what ``tryAcquire(now:)`` reserved and counts nothing.
+    func abandonCall() {
+        self.state.withLock { state in
+            state.outstanding -= 1
+            state.breaker.release()
         }
     }
 

@@ -31,8 +31,15 @@ public final class EndpointSet: Service, Sendable {
     /// The next endpoint to try (see ``LoadBalancer``) whose breaker lets a call through.
     func pick(excluding tried: Set<String>, now: ContinuousClock.Instant) -> (Endpoint, LoadBalancer.Mode)? {
         let endpoints = self.all
-        let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.isAvailable(now: now), tried: tried.contains($0.url)) }
         let rotation = self.rotation.wrappingAdd(1, ordering: .relaxed).oldValue
+        // The common case first, with nothing allocated: the next available
+        // endpoint not tried yet, in rotation order (LoadBalancer's `normal`).
+        let count = endpoints.count
+        for offset in 0..<count {
+            let endpoint = endpoints[(((rotation % count) + count) % count + offset) % count]
+            if !tried.contains(endpoint.url), endpoint.isAvailable(now: now), endpoint.tryAcquire(now: now) { return (endpoint, .normal) }
+        }
+        let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.isAvailable(now: now), tried: tried.contains($0.url)) }
         for (index, mode) in LoadBalancer.order(candidates, rotation: rotation) where endpoints[index].tryAcquire(now: now) {
             return (endpoints[index], mode)
         }
@@ -42,10 +49,7 @@ public final class EndpointSet: Service, Sendable {
     public func run() async throws {
         guard self.configured.contains(where: { !HostResolver.isNumeric($0.host ?? "") }) else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await self.resolve()
-                do { try await Task.sleep(for: self.configuration.resolveInterval) } catch { return }
-            }
+            await runPeriodically(every: self.configuration.resolveInterval, from: .endOfRun) { await self.resolve() }
         }
     }
 

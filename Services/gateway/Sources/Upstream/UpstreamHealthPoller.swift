@@ -17,22 +17,25 @@ import Shared
 /// timeout. That path is an API path, so a replica whose health endpoint is
 /// fast but whose API is slow or failing (slow-upstream) fails the probe and
 /// its breaker opens again; only an API that answers in time closes it.
+///
+/// The gateway is started (``LifecycleState``) once the first round is over:
+/// from then on it knows its upstreams' state.
 struct UpstreamHealthPoller: Service {
     let endpoints: EndpointSet
     let client: HTTPClient
     let configuration: GatewayConfiguration
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Marked started after the first round.
+    let lifecycle: LifecycleState
     /// Called after every round, e.g. to notice overall transitions.
     let afterRound: @Sendable () -> Void
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+            await runPeriodically(every: self.configuration.upstreamHealth.interval, from: .endOfRun, jitter: 0.1) {
                 await self.pollAll()
-                let interval = self.configuration.upstreamHealth.interval
-                let jitter = interval.milliseconds * Double.random(in: -0.1...0.1)
-                do { try await Task.sleep(for: interval + .milliseconds(jitter)) } catch { return }
+                self.lifecycle.markStarted()
             }
         }
     }

@@ -1,0 +1,429 @@
+import NIOCore
+import NIOHTTP1
+import Shared
+
+/// One proxied request, from its head to its response's end, on the client
+/// connection's event loop: no lock, no task, no continuation. Timers are
+/// event-loop callbacks.
+///
+/// - Bodies up to `RETRY_BUFFER_LIMIT_BYTES` (chunked ones included) are read
+///   whole before any upstream is called, so they can be retried, and a body
+///   that breaks off or turns out malformed reaches no upstream. A larger one
+///   streams, starting with what was read, and is sent once.
+/// - Each try picks an endpoint not tried yet (``EndpointSet/pick(excluding:now:)``),
+///   takes an idle connection from this loop's ``UpstreamPool`` or opens one,
+///   and waits for the response head at most the per-try timeout (capped by
+///   the overall deadline). A timed-out connection is closed, never pooled.
+/// - Retries follow ``RetryPolicy``, with full-jitter backoff (or a longer
+///   `Retry-After`), within the deadline and the retry budget.
+/// - Once the head is passed on, the body streams with back-pressure both
+///   ways; the per-try timeout then bounds each wait for more of it.
+final class ProxyExchange {
+    private enum Phase {
+        /// Reading a body that must be whole before the first try.
+        case receiving
+        case connecting
+        case awaitingHead
+        /// The response head went to the client; its body is streaming.
+        case responding
+        case backingOff
+        case finished
+    }
+
+    private let engine: ProxyEngine
+    private let loop: ProxyLoop
+    private var client: ProxyHandler?
+    private let eventLoop: any EventLoop
+    private let head: HTTPRequestHead
+    private let clientAddress: String?
+    private let requestID: String
+    private let started = NIODeadline.now()
+    private let deadline: NIODeadline
+    private let idempotent: Bool
+    /// The client's connection closes after the answer.
+    private var closesClient: Bool
+    /// TRACE goes without content, which it must not carry (RFC 9110 §9.3.8).
+    private let dropsBody: Bool
+
+    private var phase = Phase.receiving
+    private var body = ByteBuffer()
+    private var bodyBytes = 0
+    /// The client's request has ended (every part arrived).
+    private var requestEnded = false
+    /// The body is over the retry buffer: it streams and goes once.
+    private var streaming = false
+    /// The head sent upstream, made at the first try.
+    private var upstreamHead: HTTPRequestHead?
+
+    private var attempts = 0
+    private var tried: Set<String> = []
+    private var backoff: Backoff
+    private var lastFailure: ProxyError.Failure?
+    private var countsAsRetry = false
+    private var endpoint: Endpoint?
+    private var connection: UpstreamConnection?
+    private var timer: NIOScheduledCallback?
+    /// When the upstream last sent part of the response.
+    private var lastUpstreamRead = NIODeadline.now()
+    private var status = 0
+    private var upstreamKeepAlive = true
+
+    init(head: HTTPRequestHead, client: ProxyHandler, clientAddress: String?, engine: ProxyEngine, loop: ProxyLoop, eventLoop: any EventLoop) {
+        self.head = head
+        self.client = client
+        self.clientAddress = clientAddress
+        self.engine = engine
+        self.loop = loop
+        self.eventLoop = eventLoop
+        self.requestID = RequestID.valid(head.headers.first(name: "x-request-id")) ?? RequestID.make(using: &loop.random)
+        self.deadline = self.started + engine.configuration.deadline.timeAmount
+        self.idempotent = RetryPolicy.isIdempotent(head.method, headers: head.headers)
+        self.closesClient = !head.isKeepAlive
+        self.dropsBody = head.method == .TRACE
+        self.backoff = Backoff(base: engine.configuration.backoffBase, cap: engine.configuration.backoffCap)
+    }
+
+    // MARK: the client's side
+
+    /// The head arrived: refuse an announced body over the limit, or start
+    /// the first try when the body is too large to wait for.
+    func begin() {
+        self.engine.counters.activeRequests.add(1, ordering: .relaxed)
+        let length = self.head.headers.first(name: "content-length").flatMap(Int.init)
+        if let length, length > self.engine.configuration.maxBodySize {
+            return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize))
+        }
+        if let length, length > self.engine.configuration.retryBufferLimit, !self.dropsBody {
+            self.streaming = true
+            self.startAttempt()
+        }
+    }
+
+    func clientRead(_ part: HTTPServerRequestPart) {
+        guard self.phase != .finished else { return }
+        switch part {
+        case .head:
+            break
+        case .body(let buffer):
+            self.bodyBytes += buffer.readableBytes
+            guard self.bodyBytes <= self.engine.configuration.maxBodySize else {
+                return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize))
+            }
+            guard !self.dropsBody else { return }
+            if self.streaming, let connection = self.connection, self.phase == .awaitingHead || self.phase == .responding {
+                connection.write(.body(.byteBuffer(buffer)))
+                if !connection.isWritable { self.client?.holdReads(true) }
+                return
+            }
+            self.body.writeImmutableBuffer(buffer)
+            if self.streaming {
+                // Not connected yet: hold what comes until it can be sent.
+                self.client?.holdReads(true)
+            } else if self.body.readableBytes > self.engine.configuration.retryBufferLimit {
+                self.streaming = true
+                self.client?.holdReads(true)
+                self.startAttempt()
+            }
+        case .end:
+            self.requestEnded = true
+            if self.phase == .receiving {
+                self.startAttempt()
+            } else if self.streaming, let connection = self.connection, self.phase == .awaitingHead || self.phase == .responding {
+                connection.write(.end(nil))
+                connection.flush()
+            }
+        }
+    }
+
+    func clientReadComplete() {
+        if self.streaming, self.phase == .awaitingHead || self.phase == .responding { self.connection?.flush() }
+    }
+
+    func clientWritabilityChanged(_ writable: Bool) {
+        if self.phase == .responding { self.connection?.setReading(writable) }
+    }
+
+    /// The client left: the exchange ends without an answer.
+    func clientClosed() {
+        guard self.phase != .finished else { return }
+        if self.phase == .connecting || self.phase == .awaitingHead { self.endpoint?.abandonCall() }
+        self.connection?.close()
+        self.connection = nil
+        self.client = nil
+        self.finish(status: nil)
+    }
+
+    // MARK: tries
+
+    private func startAttempt() {
+        self.cancelTimer()
+        let now = NIODeadline.now()
+        guard now < self.deadline else { return self.answer(ProxyProblem.deadlinePassed) }
+        guard let (endpoint, _) = self.engine.endpoints.pick(excluding: self.tried, now: .now) else {
+            return self.answer(ProxyProblem.noHealthyUpstream)
+        }
+        self.tried.insert(endpoint.url)
+        self.attempts += 1
+        if self.attempts > 1, !self.countsAsRetry {
+            self.countsAsRetry = true
+            self.engine.counters.activeRetries.add(1, ordering: .relaxed)
+        }
+        self.endpoint = endpoint
+        let perTry = min(self.engine.configuration.perTryTimeout.timeAmount, self.deadline - now)
+        self.schedule(in: perTry)
+        if let connection = self.loop.pool.take(endpoint.url) {
+            return self.send(on: connection)
+        }
+        self.phase = .connecting
+        let attempt = self.attempts
+        UpstreamConnection.connect(
+            endpoint, pool: self.loop.pool, on: self.eventLoop, timeout: self.engine.configuration.connectTimeout.timeAmount
+        ).assumeIsolated().whenComplete { result in
+            guard self.phase == .connecting, self.attempts == attempt else {
+                // This try ended (timed out, or the client left): keep the connection for another.
+                if case .success(let connection) = result { self.loop.pool.put(connection) }
+                return
+            }
+            switch result {
+            case .success(let connection): self.send(on: connection)
+            case .failure: self.tryFailed(.connect, anyMethod: true)
+            }
+        }
+    }
+
+    private func send(on connection: UpstreamConnection) {
+        self.connection = connection
+        self.phase = .awaitingHead
+        connection.lease(to: self)
+        connection.write(.head(self.makeUpstreamHead()))
+        if self.body.readableBytes > 0 {
+            connection.write(.body(.byteBuffer(self.body)))
+            // A streamed body goes once: what was held is sent and let go.
+            if self.streaming { self.body = ByteBuffer() }
+        }
+        if self.requestEnded { connection.write(.end(nil)) }
+        connection.flush()
+        if self.streaming, !self.requestEnded { self.client?.holdReads(!connection.isWritable) }
+    }
+
+    /// The client's head as the upstream gets it (``ProxyHeaders``), with the
+    /// body framed as it will be sent: its length when it is known.
+    private func makeUpstreamHead() -> HTTPRequestHead {
+        if let upstreamHead = self.upstreamHead { return upstreamHead }
+        var headers = ProxyHeaders.upstreamRequest(
+            self.head.headers, upstreamHost: self.endpoint?.authority ?? "", clientAddress: self.clientAddress,
+            requestID: self.requestID, newTraceparent: { ProxyHeaders.newTraceparent(using: &self.loop.random) }
+        )
+        let announced = self.head.headers.contains(name: "content-length") || self.head.headers.contains(name: "transfer-encoding")
+        if self.dropsBody {
+            headers.remove(name: "content-length")
+        } else if self.requestEnded {
+            if announced || self.bodyBytes > 0 { headers.replaceOrAdd(name: "Content-Length", value: String(self.bodyBytes)) }
+        } else if !headers.contains(name: "content-length") {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        let head = HTTPRequestHead(version: .http1_1, method: self.head.method, uri: self.head.uri, headers: headers)
+        self.upstreamHead = head
+        return head
+    }
+
+    /// The try failed before a response head: try again where that is safe
+    /// (``RetryPolicy``), or answer the client.
+    private func tryFailed(_ failure: ProxyError.Failure, anyMethod: Bool) {
+        self.lastFailure = failure
+        self.connection?.close()
+        self.connection = nil
+        self.record(success: false, outcome: failure.rawValue)
+        let retryable = !self.streaming && (anyMethod || self.idempotent)
+        if retryable, self.attempts < self.engine.configuration.maxAttempts, let delay = self.retryDelay(retryAfter: nil),
+            self.engine.budgetAllowsRetry()
+        {
+            return self.retry(after: delay)
+        }
+        switch failure {
+        case .timeout: self.answer(ProxyProblem.deadlinePassed)
+        case .connect: self.answer(ProxyProblem.noHealthyUpstream)
+        case .reset: self.answer(ProxyProblem.badGateway)
+        }
+    }
+
+    /// The delay before the next try, or `nil` when it would end past the deadline.
+    private func retryDelay(retryAfter: Duration?) -> TimeAmount? {
+        let delay = max(self.backoff.next(using: &self.loop.random), retryAfter ?? .zero).timeAmount
+        return NIODeadline.now() + delay < self.deadline ? delay : nil
+    }
+
+    private func retry(after delay: TimeAmount) {
+        self.phase = .backingOff
+        if delay <= .zero { return self.startAttempt() }
+        self.schedule(in: delay)
+    }
+
+    private func record(success: Bool, outcome: String) {
+        guard let endpoint = self.endpoint else { return }
+        self.endpoint = nil
+        let effect = endpoint.recordCall(success: success, now: .now, ejectAfter: self.engine.configuration.ejectAfterFailures)
+        self.loop.countAttempt(endpoint: endpoint.url, outcome: outcome)
+        if let state = effect.breakerChanged { self.engine.metrics.breaker(endpoint.url, state: state) }
+        if effect.ejected { self.engine.metrics.ejection(endpoint.url) }
+    }
+
+    // MARK: the upstream's side
+
+    func upstreamRead(_ part: HTTPClientResponsePart) {
+        switch part {
+        case .head(let head):
+            guard self.phase == .awaitingHead else { return }
+            let code = Int(head.status.code)
+            // Informational answers (100 Continue) are not passed on.
+            guard code >= 200 else { return }
+            self.cancelTimer()
+            self.upstreamKeepAlive = head.isKeepAlive
+            if RetryPolicy.isRetryableStatus(code), self.idempotent, !self.streaming, self.attempts < self.engine.configuration.maxAttempts,
+                let delay = self.retryDelay(retryAfter: RetryPolicy.retryAfter(head.headers.first(name: "retry-after"))),
+                self.engine.budgetAllowsRetry()
+            {
+                self.record(success: code < 500, outcome: String(code))
+                // Its body is not wanted: the connection goes rather than draining it.
+                self.connection?.close()
+                self.connection = nil
+                return self.retry(after: delay)
+            }
+            self.record(success: code < 500, outcome: String(code))
+            self.respond(head)
+        case .body(let buffer):
+            guard self.phase == .responding else { return }
+            self.lastUpstreamRead = .now()
+            self.client?.write(.body(.byteBuffer(buffer)))
+            if let client = self.client, !client.isWritable { self.connection?.setReading(false) }
+        case .end:
+            guard self.phase == .responding else { return }
+            self.client?.endResponse(closing: self.closesClient || !self.requestEnded)
+            if let connection = self.connection {
+                self.connection = nil
+                if self.upstreamKeepAlive, self.requestEnded { connection.release() } else { connection.close() }
+            }
+            self.finish(status: self.status)
+        }
+    }
+
+    func upstreamReadComplete() {
+        if self.phase == .responding { self.client?.flush() }
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        if self.streaming, !self.requestEnded { self.client?.holdReads(!writable) }
+    }
+
+    /// The upstream connection closed before the exchange ended.
+    func upstreamClosed(_ connection: UpstreamConnection) {
+        guard connection === self.connection else { return }
+        self.connection = nil
+        switch self.phase {
+        case .awaitingHead:
+            // A reused connection that closed before any response byte most
+            // likely met the upstream's keep-alive timeout: nothing was
+            // processed, so any request may go again.
+            self.tryFailed(.reset, anyMethod: connection.reused)
+        case .responding:
+            self.abort()
+        default:
+            break
+        }
+    }
+
+    /// Passes the response head on; its body follows as it comes.
+    private func respond(_ upstream: HTTPResponseHead) {
+        self.phase = .responding
+        self.status = Int(upstream.status.code)
+        var headers = ProxyHeaders.endToEnd(upstream.headers)
+        headers.replaceOrAdd(name: "X-Request-ID", value: self.requestID)
+        // An HTTP/1.0 client cannot read a chunked body: one of unknown
+        // length goes under an HTTP/1.0 head (NIO's encoder frames it by
+        // closing the connection) and ends with the connection.
+        var version = HTTPVersion.http1_1
+        if self.head.version == .http1_0, !headers.contains(name: "content-length") {
+            version = .http1_0
+            self.closesClient = true
+        }
+        if self.closesClient || !self.requestEnded { headers.add(name: "Connection", value: "close") }
+        self.client?.write(.head(HTTPResponseHead(version: version, status: upstream.status, headers: headers)))
+        self.lastUpstreamRead = .now()
+        self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
+    }
+
+    // MARK: ends
+
+    /// Answers with `problem` (when no response byte has gone out) and ends the exchange.
+    private func answer(_ problem: ProblemDetails) {
+        guard self.phase != .finished, self.phase != .responding else { return self.abort() }
+        self.connection?.close()
+        self.connection = nil
+        let close = self.closesClient || !self.requestEnded
+        self.client?.writeProblem(problem, requestID: self.requestID, path: self.head.uri, close: close)
+        self.status = problem.status.code
+        self.finish(status: self.status)
+    }
+
+    /// Part of the response went out and the rest cannot follow: both connections close.
+    private func abort() {
+        self.connection?.close()
+        self.connection = nil
+        self.client?.closeConnection()
+        self.finish(status: self.status == 0 ? ProxyProblem.badGateway.status.code : self.status)
+    }
+
+    private func finish(status: Int?) {
+        guard self.phase != .finished else { return }
+        self.phase = .finished
+        self.cancelTimer()
+        self.engine.counters.activeRequests.subtract(1, ordering: .relaxed)
+        if self.countsAsRetry { self.engine.counters.activeRetries.subtract(1, ordering: .relaxed) }
+        if let status {
+            let duration = Duration.nanoseconds((NIODeadline.now() - self.started).nanoseconds)
+            self.loop.countRequest(method: self.head.method, status: status, duration: duration)
+            self.engine.observe(status, duration)
+        }
+        let client = self.client
+        self.client = nil
+        client?.exchangeFinished()
+    }
+
+    // MARK: timer
+
+    private func schedule(in delay: TimeAmount) {
+        self.cancelTimer()
+        self.timer = try? self.eventLoop.scheduleCallback(in: delay, handler: Expiry(exchange: NIOLoopBound(self, eventLoop: self.eventLoop)))
+    }
+
+    private func cancelTimer() {
+        self.timer?.cancel()
+        self.timer = nil
+    }
+
+    /// The per-try timeout, the wait between response parts, or a backoff ran out.
+    fileprivate func expired() {
+        self.timer = nil
+        switch self.phase {
+        case .connecting, .awaitingHead:
+            self.tryFailed(.timeout, anyMethod: false)
+        case .responding:
+            let idle = NIODeadline.now() - self.lastUpstreamRead
+            let limit = self.engine.configuration.perTryTimeout.timeAmount
+            if idle >= limit { self.abort() } else { self.schedule(in: limit - idle) }
+        case .backingOff:
+            self.startAttempt()
+        case .receiving, .finished:
+            break
+        }
+    }
+
+    private struct Expiry: NIOScheduledCallbackHandler, Sendable {
+        let exchange: NIOLoopBound<ProxyExchange>
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            self.exchange.value.expired()
+        }
+    }
+
+}

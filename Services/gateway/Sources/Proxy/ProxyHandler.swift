@@ -1,0 +1,251 @@
+import NIOCore
+import NIOHTTP1
+import Shared
+
+/// Sits in each client connection's pipeline after the edge, before
+/// Hummingbird: `/api/*` requests are proxied here (a ``ProxyExchange`` each),
+/// every other request goes on to Hummingbird's router. Responses leave in
+/// the order the requests came: a request that arrives while another is
+/// answered waits, and reading stops until it can be taken.
+///
+/// All state lives on the channel's event loop; no lock, no task.
+final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Current {
+        case none
+        case proxy(ProxyExchange)
+        /// A request passed to the router, until both it and its response have ended.
+        case router(requestEnded: Bool, responseEnded: Bool)
+    }
+
+    private let engine: ProxyEngine
+    private var context: ChannelHandlerContext?
+    private var loop: ProxyLoop?
+    private var clientAddress: String?
+    private var current = Current.none
+    /// Parts of requests that came while another was answered.
+    private var waiting = CircularBuffer<HTTPServerRequestPart>()
+    /// The exchange asked for no more of its body for now.
+    private var exchangeHoldsReads = false
+    private var readPending = false
+    /// The connection is closing: nothing more is read.
+    private var closing = false
+    /// The server is shutting down: the connection closes once the exchange
+    /// in progress has answered.
+    private var quiescing = false
+
+    init(engine: ProxyEngine) {
+        self.engine = engine
+    }
+
+    /// Whether the gateway proxies `uri` (already normalised by the edge).
+    static func isProxied(_ uri: String) -> Bool {
+        uri.utf8.count > 5 && uri.utf8.starts(with: "/api/".utf8)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.loop = self.engine.loop(context.eventLoop)
+        self.clientAddress = context.channel.remoteAddress?.ipAddress
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.closing else { return }
+        let part = self.unwrapInboundIn(data)
+        if !self.waiting.isEmpty {
+            self.waiting.append(part)
+        } else if case .head = part, !self.isIdle {
+            self.waiting.append(part)
+        } else {
+            self.take(part, context: context)
+        }
+    }
+
+    private var isIdle: Bool {
+        if case .none = self.current { return true }
+        return false
+    }
+
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, self.current) {
+        case (.head(let head), _):
+            if Self.isProxied(head.uri), let loop = self.loop {
+                let exchange = ProxyExchange(
+                    head: head, client: self, clientAddress: self.clientAddress, engine: self.engine, loop: loop, eventLoop: context.eventLoop
+                )
+                self.current = .proxy(exchange)
+                exchange.begin()
+            } else {
+                self.current = .router(requestEnded: false, responseEnded: false)
+                context.fireChannelRead(self.wrapInboundOut(part))
+            }
+        case (_, .proxy(let exchange)):
+            exchange.clientRead(part)
+        case (.body, .router):
+            context.fireChannelRead(self.wrapInboundOut(part))
+        case (.end, .router(_, let responseEnded)):
+            self.current = .router(requestEnded: true, responseEnded: responseEnded)
+            context.fireChannelRead(self.wrapInboundOut(part))
+            if responseEnded { self.next() }
+        case (_, .none):
+            // The rest of a request whose exchange has ended: it closes the connection.
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .proxy(let exchange) = self.current { exchange.clientReadComplete() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .proxy(let exchange) = self.current { exchange.clientWritabilityChanged(context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.closing = true
+        if case .proxy(let exchange) = self.current {
+            self.current = .none
+            exchange.clientClosed()
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A parser error: the edge has answered it and closes the connection.
+        if case .proxy(let exchange) = self.current {
+            self.closing = true
+            self.current = .none
+            exchange.clientClosed()
+        }
+        context.fireErrorCaught(error)
+    }
+
+    /// On a graceful shutdown Hummingbird closes a connection it sees idle;
+    /// one whose proxied request is being answered closes after the answer.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent, case .proxy = self.current else {
+            return context.fireUserInboundEventTriggered(event)
+        }
+        self.quiescing = true
+    }
+
+    // MARK: outbound
+
+    func read(context: ChannelHandlerContext) {
+        if self.exchangeHoldsReads || !self.waiting.isEmpty {
+            self.readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// The router's response parts pass through; its end lets the next request in.
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        guard case .end = self.unwrapOutboundIn(data), case .router(let requestEnded, _) = self.current else { return }
+        self.current = .router(requestEnded: requestEnded, responseEnded: true)
+        if requestEnded { self.next() }
+    }
+
+    // MARK: for the exchange
+
+    var isWritable: Bool { self.context?.channel.isWritable ?? false }
+
+    func write(_ part: HTTPServerResponsePart) {
+        self.context?.write(self.wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() {
+        self.context?.flush()
+    }
+
+    /// Ends the response; with `closing`, the connection closes once it is out.
+    func endResponse(closing: Bool) {
+        guard let context = self.context else { return }
+        guard closing || self.quiescing else {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        self.closing = true
+        let channel = context.channel
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// Answers with `problem` as problem+json.
+    func writeProblem(_ problem: ProblemDetails, requestID: String, path: String, close: Bool) {
+        let body = problem.encodedBody(instance: String(path.prefix { $0 != "?" }), requestID: requestID)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: ProblemDetails.mediaType)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "X-Request-ID", value: requestID)
+        if let seconds = problem.retryAfterSeconds { headers.add(name: "Retry-After", value: String(seconds)) }
+        if close { headers.add(name: "Connection", value: "close") }
+        self.write(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: problem.status.code), headers: headers)))
+        self.write(.body(.byteBuffer(body)))
+        self.endResponse(closing: close)
+    }
+
+    /// Closes the connection now: part of a response went out and the rest cannot follow.
+    func closeConnection() {
+        self.closing = true
+        self.context?.close(promise: nil)
+    }
+
+    /// Stops reading the client (its body waits) or starts again.
+    func holdReads(_ hold: Bool) {
+        self.exchangeHoldsReads = hold
+        if !hold { self.resumeReading() }
+    }
+
+    /// The exchange has answered: the next request may come in.
+    func exchangeFinished() {
+        self.current = .none
+        self.exchangeHoldsReads = false
+        if !self.closing { self.next() }
+    }
+
+    // MARK: the next request
+
+    /// Takes the requests that waited, until one is being answered.
+    private func next() {
+        self.current = .none
+        guard let context = self.context else { return }
+        var took = false
+        while self.isIdle, !self.closing, let part = self.waiting.popFirst() {
+            took = true
+            self.take(part, context: context)
+            // The rest of a request whose head was just taken belongs to it.
+            while !self.closing, let following = self.waiting.first, !Self.isHead(following) {
+                self.waiting.removeFirst()
+                self.take(following, context: context)
+            }
+        }
+        // Outside a socket read: the handlers after this one (Hummingbird's
+        // inbound stream among them) pass on what they got at read-complete.
+        if took { self.channelReadComplete(context: context) }
+        self.resumeReading()
+    }
+
+    private func resumeReading() {
+        guard self.readPending, !self.exchangeHoldsReads, self.waiting.isEmpty, let context = self.context else { return }
+        self.readPending = false
+        context.read()
+    }
+
+    private static func isHead(_ part: HTTPServerRequestPart) -> Bool {
+        if case .head = part { return true }
+        return false
+    }
+}

@@ -1,0 +1,127 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One HTTP/1.1 connection from the gateway to an upstream endpoint, opened on
+/// a client connection's event loop and used only there. Between exchanges it
+/// waits in that loop's ``UpstreamPool``; during one, it hands every response
+/// part and every change of its channel to its ``ProxyExchange``.
+final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// The endpoint's URL (`http://host:port`): the pool's key.
+    let endpoint: String
+    private(set) var channel: (any Channel)?
+    /// The exchange using it; `nil` while it is pooled.
+    var exchange: ProxyExchange?
+    /// The pool it returns to when idle (gone once the gateway stops).
+    private weak var pool: UpstreamPool?
+    /// It has carried an exchange before: a close before any response byte
+    /// may be the upstream's keep-alive timeout racing our request.
+    private(set) var reused = false
+    /// Reading is paused for a client that cannot take more.
+    private var paused = false
+
+    private init(endpoint: String, pool: UpstreamPool) {
+        self.endpoint = endpoint
+        self.pool = pool
+    }
+
+    /// Opens a connection to `endpoint` on `eventLoop`.
+    static func connect(_ endpoint: Endpoint, pool: UpstreamPool, on eventLoop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
+        let connection = UpstreamConnection(endpoint: endpoint.url, pool: pool)
+        let bound = NIOLoopBound(connection, eventLoop: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+                    try channel.pipeline.syncOperations.addHandler(bound.value)
+                }
+            }
+        // An address connects at once; a name that did not resolve is tried as a name.
+        let channel = endpoint.socketAddress.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: endpoint.host, port: endpoint.port)
+        return channel.map { channel in
+            let connection = bound.value
+            connection.channel = channel
+            return connection
+        }
+    }
+
+    /// Marks the start of an exchange on it.
+    func lease(to exchange: ProxyExchange) {
+        self.exchange = exchange
+    }
+
+    /// The exchange ended cleanly: back to the pool for the next one, reading
+    /// again if a slow client had paused it.
+    func release() {
+        self.exchange = nil
+        self.reused = true
+        self.setReading(true)
+        if let pool = self.pool { pool.put(self) } else { self.close() }
+    }
+
+    /// Closes it; it is never pooled again.
+    func close() {
+        self.exchange = nil
+        self.channel?.close(promise: nil)
+    }
+
+    var isActive: Bool { self.channel?.isActive ?? false }
+
+    func write(_ part: HTTPClientRequestPart) {
+        self.channel?.write(part, promise: nil)
+    }
+
+    func flush() {
+        self.channel?.flush()
+    }
+
+    var isWritable: Bool { self.channel?.isWritable ?? false }
+
+    /// Lets the upstream's response flow, or stops reading it (back-pressure
+    /// from a client that cannot take more).
+    func setReading(_ reading: Bool) {
+        guard reading == self.paused else { return }
+        self.paused = !reading
+        _ = self.channel?.setOption(.autoRead, value: reading)
+        if reading { self.channel?.read() }
+    }
+
+    // MARK: channel events
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = self.unwrapInboundIn(data)
+        if let exchange = self.exchange {
+            exchange.upstreamRead(part)
+        } else {
+            // A pooled connection must stay silent: anything it says is out of step.
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.exchange?.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.exchange?.upstreamWritabilityChanged(context.channel.isWritable)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let exchange = self.exchange {
+            self.exchange = nil
+            exchange.upstreamClosed(self)
+        } else {
+            self.pool?.remove(self)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Every error ends the connection; channelInactive tells the exchange.
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,38 @@
+/// Writes ids as lowercase hexadecimal straight into a string's storage: no
+/// intermediate array, for ids made on every request.
+public enum HexWriter {
+    private static let digits: StaticString = "0123456789abcdef"
+
+    /// A string of `count` bytes, filled by `fill` through a ``Cursor``.
+    public static func string(count: Int, _ fill: (inout Cursor) -> Void) -> String {
+        String(unsafeUninitializedCapacity: count) { buffer in
+            var cursor = Cursor(buffer: buffer)
+            fill(&cursor)
+            return cursor.position
+        }
+    }
+
+    /// Where the next byte goes.
+    public struct Cursor {
+        fileprivate let buffer: UnsafeMutableBufferPointer<UInt8>
+        fileprivate var position = 0
+
+        /// The `digits` lowest hex digits of `value`, most significant first.
+        public mutating func hex(_ value: UInt64, digits: Int = 16) {
+            for index in 0..<digits {
+                let shift = UInt64(4 * (digits - 1 - index))
+                self.buffer[self.position] = HexWriter.digits.withUTF8Buffer { $0[Int((value >> shift) & 0xF)] }
+                self.position += 1
+            }
+        }
+
+        public mutating func ascii(_ text: StaticString) {
+            text.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    self.buffer[self.position] = byte
+                    self.position += 1
+                }
+            }
+        }
+    }
+}
