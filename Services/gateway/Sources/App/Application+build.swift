@@ -56,7 +56,7 @@ struct GatewayParts {
             }
         )
         // The status page's traffic figures: client requests (/api/*) only.
-        let proxy = ProxyEngine(endpoints: endpoints, configuration: configuration, metrics: metrics) { code, duration in
+        let proxy = ProxyEngine(endpoints: endpoints, configuration: configuration, metrics: metrics, logger: logger) { code, duration in
             traffic.record(status: code, duration: duration)
         }
 

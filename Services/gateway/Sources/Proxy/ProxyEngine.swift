@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import Shared
 import Synchronization
@@ -12,13 +13,16 @@ final class ProxyEngine: Sendable {
     let metrics: GatewayMetrics
     /// Hears each client request's status and duration (the status page's traffic).
     let observe: @Sendable (_ status: Int, _ duration: Duration) -> Void
+    /// Logs each failed try at debug level (what failed, never the request's content).
+    let logger: Logger
     let counters = Counters()
     private let loops = Loops()
 
-    init(endpoints: EndpointSet, configuration: GatewayConfiguration, metrics: GatewayMetrics, observe: @escaping @Sendable (_ status: Int, _ duration: Duration) -> Void) {
+    init(endpoints: EndpointSet, configuration: GatewayConfiguration, metrics: GatewayMetrics, logger: Logger, observe: @escaping @Sendable (_ status: Int, _ duration: Duration) -> Void) {
         self.endpoints = endpoints
         self.configuration = configuration
         self.metrics = metrics
+        self.logger = logger
         self.observe = observe
     }
 

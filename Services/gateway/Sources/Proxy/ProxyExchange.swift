@@ -58,7 +58,6 @@ final class ProxyExchange {
     private var attempts = 0
     private var tried: Set<String> = []
     private var backoff: Backoff
-    private var lastFailure: ProxyError.Failure?
     private var countsAsRetry = false
     private var endpoint: Endpoint?
     private var connection: UpstreamConnection?
@@ -160,6 +159,7 @@ final class ProxyExchange {
         let now = NIODeadline.now()
         guard now < self.deadline else { return self.answer(ProxyProblem.deadlinePassed) }
         guard let (endpoint, _) = self.engine.endpoints.pick(excluding: self.tried, now: .now) else {
+            self.engine.logger.debug("no upstream endpoint to try", metadata: ["attempt": "\(self.attempts + 1)", "requestId": "\(self.requestID)"])
             return self.answer(ProxyProblem.noHealthyUpstream)
         }
         self.tried.insert(endpoint.url)
@@ -186,7 +186,7 @@ final class ProxyExchange {
             }
             switch result {
             case .success(let connection): self.send(on: connection)
-            case .failure: self.tryFailed(.connect, anyMethod: true)
+            case .failure(let error): self.tryFailed(.connect, anyMethod: true, error: error)
             }
         }
     }
@@ -229,8 +229,14 @@ final class ProxyExchange {
 
     /// The try failed before a response head: try again where that is safe
     /// (``RetryPolicy``), or answer the client.
-    private func tryFailed(_ failure: ProxyError.Failure, anyMethod: Bool) {
-        self.lastFailure = failure
+    private func tryFailed(_ failure: ProxyError.Failure, anyMethod: Bool, error: (any Error)? = nil) {
+        self.engine.logger.debug(
+            "upstream try failed",
+            metadata: [
+                "endpoint": "\(self.endpoint?.url ?? "-")", "failure": "\(failure.rawValue)", "attempt": "\(self.attempts)",
+                "error": "\(error.map { String(describing: $0) } ?? "-")", "requestId": "\(self.requestID)",
+            ]
+        )
         self.connection?.close()
         self.connection = nil
         self.record(success: false, outcome: failure.rawValue)
