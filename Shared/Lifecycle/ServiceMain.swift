@@ -20,7 +20,7 @@ public enum ServiceMain {
             let defaultPort = Configuration.defaultPort
             let port = (try? EnvironmentReader().int("HTTP_PORT", default: defaultPort, range: 1...65535)) ?? defaultPort
             guard let code = HealthProbe.run(arguments: arguments, port: port) else {
-                FileHandle.standardError.write(Data("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see README)\n".utf8))
+                FileHandle.standardError.write(Data("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see docs/configuration.md)\n".utf8))
                 exit(2)
             }
             exit(code)
