@@ -7,20 +7,16 @@ import Shared
 struct ProxyError: Error, SafeErrorDescription, Hashable {
     private enum Code: Hashable {
         case perTryTimeout
-        case bodyTooLarge
     }
 
     private let code: Code
 
     /// One attempt took longer than the per-try timeout.
     static let perTryTimeout = ProxyError(code: .perTryTimeout)
-    /// The request body grew past the limit while streaming.
-    static let bodyTooLarge = ProxyError(code: .bodyTooLarge)
 
     var safeDescription: String {
         switch self.code {
         case .perTryTimeout: "timeout"
-        case .bodyTooLarge: "body too large"
         }
     }
 
