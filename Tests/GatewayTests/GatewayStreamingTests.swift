@@ -61,6 +61,23 @@ import Testing
         }
     }
 
+    /// A client that sends `Expect: 100-continue` gets `100 Continue` from the
+    /// gateway before it sends its body, then the upstream's answer; the
+    /// upstream gets the body and no `Expect`.
+    @Test func expectContinueIsAnsweredBeforeTheBodyIsSent() async throws {
+        try await self.withGateway { port, upstream in
+            let connection = try RawHTTPConnection(port: port)
+            try connection.send("PUT /api/items/9 HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
+            let interim = try await offloaded { String(decoding: try connection.receive(), as: UTF8.self) }
+            #expect(interim == "HTTP/1.1 100 Continue\r\n\r\n")
+            try connection.send("hello")
+            let answer = try await connection.readAll()
+            #expect(answer.text.hasPrefix("HTTP/1.1 200 "), "\(answer.text.prefix(200))")
+            #expect(upstream.lastBody == "hello")
+            #expect(upstream.lastHeaders["expect"] == nil, "\(upstream.lastHeaders)")
+        }
+    }
+
     /// A graceful shutdown (SIGTERM) lets a proxied answer in progress finish.
     @Test func aGracefulShutdownLetsTheAnswerInProgressFinish() async throws {
         try await LiveGateway.run(["PER_TRY_TIMEOUT_MS": "5000"], label: "gateway-streaming-test") { port, upstream, group in
