@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
@@ -11,7 +12,8 @@ import Testing
 
 /// The NIO proxy (``ProxyHandler``, ``ProxyExchange``) on a live socket:
 /// order across the proxy and the router, bodies over the retry buffer
-/// streaming both ways, and a graceful shutdown that lets an answer finish.
+/// streaming both ways, `Expect: 100-continue`, idle upstream connections
+/// closed, and a graceful shutdown that lets an answer finish.
 @Suite struct GatewayStreamingTests {
     func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable (_ port: Int, _ upstream: TestUpstream) async throws -> Void) async throws {
         let settings = ["PER_TRY_TIMEOUT_MS": "5000", "REQUEST_DEADLINE_MS": "20000"].merging(extra) { $1 }
@@ -76,6 +78,47 @@ import Testing
             #expect(upstream.lastBody == "hello")
             #expect(upstream.lastHeaders["expect"] == nil, "\(upstream.lastHeaders)")
         }
+    }
+
+    /// The proxy's pooled upstream connections close once idle for
+    /// `UPSTREAM_IDLE_TIMEOUT_MS`: an upstream that vanished without a word
+    /// does not keep sockets open in the gateway for ever.
+    @Test func idleUpstreamConnectionsAreClosed() async throws {
+        try await self.withGateway(["UPSTREAM_IDLE_TIMEOUT_MS": "300"]) { port, upstream in
+            // The health poller's and the test client's own connections count too.
+            let baseline = try Self.establishedConnections(toPort: upstream.port)
+            upstream.set(.delay(.milliseconds(300)))
+            // Four at once: four upstream connections, back in the pools after.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for id in 0..<4 {
+                    group.addTask {
+                        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/items/\(id)"), timeout: .seconds(10))
+                        #expect(response.status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // The warm-up request's pooled connection may have served one of them.
+            let afterLoad = try Self.establishedConnections(toPort: upstream.port)
+            #expect(afterLoad >= baseline + 3, "baseline \(baseline), after the requests \(afterLoad)")
+            try await waitUntil("the four pooled connections closed (\(afterLoad) after the requests)") {
+                try Self.establishedConnections(toPort: upstream.port) <= afterLoad - 4
+            }
+        }
+    }
+
+    /// Established TCP connections whose local port is `port` (the upstream's
+    /// side of each connection to it), from /proc/net/tcp.
+    private static func establishedConnections(toPort port: Int) throws -> Int {
+        // Read to the end: procfs reports no size, and the table outgrows a page.
+        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp") else { throw TestServerError("cannot read /proc/net/tcp") }
+        defer { try? file.close() }
+        let table = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+        let local = ":" + String(format: "%04X", port)
+        return table.split(separator: "\n").dropFirst().filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 3 && fields[1].hasSuffix(local) && fields[3] == "01"
+        }.count
     }
 
     /// A graceful shutdown (SIGTERM) lets a proxied answer in progress finish.
