@@ -8,8 +8,8 @@ import Darwin
 /// Concurrency's threads: a blocking lookup, a watchdog. What Foundation's
 /// `Thread.detachNewThread` does, with POSIX threads only.
 public enum DetachedThread {
-    /// Runs `body` on a new detached thread named `name` (Linux keeps names
-    /// of at most 15 bytes and ignores longer ones).
+    /// Runs `body` on a new detached thread named `name` (Linux keeps its
+    /// first 15 bytes).
     public static func start(name: String? = nil, _ body: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Context(name: name, body: body)).toOpaque()
         #if canImport(Darwin)
