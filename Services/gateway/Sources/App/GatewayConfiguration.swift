@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import Shared
 
@@ -63,7 +67,7 @@ public struct GatewayConfiguration: ServiceConfiguration {
         self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
         self.upstreams = try rawUpstreams.split(separator: ",").map { raw in
-            let text = raw.trimmingCharacters(in: .whitespaces)
+            let text = raw.trimmingWhitespace()
             guard let url = URL(string: text), url.scheme == "http", let host = url.host, !host.isEmpty, url.user == nil else {
                 throw ConfigError(setting: "UPSTREAM_URLS", problem: "must be a comma-separated list of http://host:port URLs without credentials")
             }
