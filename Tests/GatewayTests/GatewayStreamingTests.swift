@@ -85,40 +85,47 @@ import Testing
     /// does not keep sockets open in the gateway for ever.
     @Test func idleUpstreamConnectionsAreClosed() async throws {
         try await self.withGateway(["UPSTREAM_IDLE_TIMEOUT_MS": "300"]) { port, upstream in
-            // The health poller's and the test client's own connections count too.
-            let baseline = try Self.establishedConnections(toPort: upstream.port)
-            upstream.set(.delay(.milliseconds(300)))
-            // Four at once: four upstream connections, back in the pools after.
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            upstream.set(.delay(.seconds(3)))
+            let hits = upstream.hits
+            try await withThrowingTaskGroup(of: ContinuousClock.Instant.self) { group in
                 for id in 0..<4 {
                     group.addTask {
                         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/items/\(id)"), timeout: .seconds(10))
                         #expect(response.status == .ok)
+                        return .now
                     }
                 }
-                try await group.waitForAll()
-            }
-            // The warm-up request's pooled connection may have served one of them.
-            let afterLoad = try Self.establishedConnections(toPort: upstream.port)
-            #expect(afterLoad >= baseline + 3, "baseline \(baseline), after the requests \(afterLoad)")
-            try await waitUntil("the four pooled connections closed (\(afterLoad) after the requests)") {
-                try Self.establishedConnections(toPort: upstream.port) <= afterLoad - 4
+                // All four at the upstream and none answered: four distinct
+                // connections, among the ones open now (with the health
+                // poller's and the test client's own).
+                try await waitUntil("four requests at the upstream") { upstream.hits >= hits + 4 }
+                let open = try Self.establishedConnections(toPort: upstream.port)
+                let seen = ContinuousClock.now
+                for try await answered in group {
+                    #expect(answered > seen, "a request was answered before all four were at the upstream")
+                }
+                // Back in the pools, then closed once idle: at least four of those gone.
+                try await waitUntil("the four pooled connections closed (\(open.count) open while they were in flight)") {
+                    try open.count - open.intersection(Self.establishedConnections(toPort: upstream.port)).count >= 4
+                }
             }
         }
     }
 
     /// Established TCP connections whose local port is `port` (the upstream's
-    /// side of each connection to it), from /proc/net/tcp.
-    private static func establishedConnections(toPort port: Int) throws -> Int {
+    /// side of each connection to it, named by the peer's address), from /proc/net/tcp.
+    private static func establishedConnections(toPort port: Int) throws -> Set<Substring> {
         // Read to the end: procfs reports no size, and the table outgrows a page.
         guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp") else { throw TestServerError("cannot read /proc/net/tcp") }
         defer { try? file.close() }
         let table = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
         let local = ":" + String(format: "%04X", port)
-        return table.split(separator: "\n").dropFirst().filter { line in
+        var peers: Set<Substring> = []
+        for line in table.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")
-            return fields.count > 3 && fields[1].hasSuffix(local) && fields[3] == "01"
-        }.count
+            if fields.count > 3, fields[1].hasSuffix(local), fields[3] == "01" { peers.insert(fields[2]) }
+        }
+        return peers
     }
 
     /// A graceful shutdown (SIGTERM) lets a proxied answer in progress finish.
