@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Hummingbird
 
 /// The HTTP contract of both services, docs/openapi.yaml, built into the

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// The `healthcheck` mode of a service binary, for container `HEALTHCHECK`s
 /// with no curl or wget in the image: `SERVICE healthcheck [--live|--ready|--startup]`
@@ -21,15 +17,15 @@ public enum HealthProbe {
         guard arguments.first == "healthcheck" else { return nil }
         let options = arguments.dropFirst()
         guard options.count <= 1 else {
-            FileOutput.writeAll("usage: healthcheck [--live|--ready|--startup]\n")
+            FileHandle.standardError.write(Data("usage: healthcheck [--live|--ready|--startup]\n".utf8))
             return 2
         }
         guard let kind = options.first.map({ Kind(rawValue: String($0.drop(while: { $0 == "-" }))) }) ?? .ready else {
-            FileOutput.writeAll("usage: healthcheck [--live|--ready|--startup]\n")
+            FileHandle.standardError.write(Data("usage: healthcheck [--live|--ready|--startup]\n".utf8))
             return 2
         }
         guard let status = Self.status(port: port, path: "/health/\(kind.rawValue)", timeoutSeconds: 2) else {
-            FileOutput.writeAll("healthcheck: no answer on 127.0.0.1:\(port)\n")
+            FileHandle.standardError.write(Data("healthcheck: no answer on 127.0.0.1:\(port)\n".utf8))
             return 1
         }
         return (200..<300).contains(status) ? 0 : 1

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -24,7 +20,7 @@ public enum ServiceMain {
             let defaultPort = Configuration.defaultPort
             let port = (try? EnvironmentReader().int("HTTP_PORT", default: defaultPort, range: 1...65535)) ?? defaultPort
             guard let code = HealthProbe.run(arguments: arguments, port: port) else {
-                FileOutput.writeAll("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see docs/configuration.md)\n")
+                FileHandle.standardError.write(Data("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see docs/configuration.md)\n".utf8))
                 exit(2)
             }
             exit(code)
@@ -40,10 +36,10 @@ public enum ServiceMain {
             )
             exit(0)
         } catch let error as ConfigError {
-            FileOutput.writeAll("\(error)\n")
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
             exit(2)
         } catch {
-            FileOutput.writeAll("fatal: \(error.safeDescription)\n")
+            FileHandle.standardError.write(Data("fatal: \(error.safeDescription)\n".utf8))
             exit(1)
         }
     }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Logging
 
 /// Exits the process when its liveness has been failing for `timeout`, so a
@@ -32,14 +28,16 @@ public final class Watchdog: Sendable {
     /// Starts watching (no-op when the timeout is zero).
     public func start() {
         guard self.timeout > .zero else { return }
-        DetachedThread.start(name: "watchdog") { self.watch() }
+        let thread = Thread { self.watch() }
+        thread.name = "watchdog"
+        thread.start()
     }
 
     private func watch() {
         let clock = ContinuousClock()
         var failingSince: ContinuousClock.Instant?
         while true {
-            DetachedThread.sleep(for: .milliseconds(500))
+            Thread.sleep(forTimeInterval: 0.5)
             if self.isLive() {
                 failingSince = nil
                 continue

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// The command line: `resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]`.
 struct DemoOptions: Sendable {

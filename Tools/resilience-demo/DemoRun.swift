@@ -1,9 +1,5 @@
 import AsyncHTTPClient
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// Runs the chosen scenarios one after the other, prints each summary (and a
 /// table when there are several), writes the JSON and the incident report;

@@ -1,9 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
-import Shared
 
 #if canImport(Glibc)
 import Glibc
@@ -37,15 +32,17 @@ struct FaultHook: Sendable {
         defer { try? FileManager.default.removeItem(at: output) }
         let arguments = [self.path, action, argument]
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            DetachedThread.start(name: "fault-hook") {
+            let thread = Thread {
                 continuation.resume(with: Result { try Self.spawnAndWait(arguments, stdout: output.path) })
             }
+            thread.name = "fault-hook"
+            thread.start()
         }
         guard status == 0 else {
             throw Failure(description: "\(action) \(argument) failed (exit \(status))")
         }
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        return text.trimmingWhitespaceAndNewlines()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Spawns `arguments` with stdin from /dev/null and stdout to `stdout`,

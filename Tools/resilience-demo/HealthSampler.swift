@@ -1,9 +1,5 @@
 import AsyncHTTPClient
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Synchronization
 
 /// Samples the gateway's `/health` and the affected service's `/health/ready`

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 
 /// What the demo reads from health bodies: the gateway's aggregated `/health`
 /// (per-upstream entries with the checks each reported, and breaker states)
@@ -91,6 +87,6 @@ struct HealthView: Equatable, Sendable {
     }
 
     static func label(_ url: String) -> String {
-        url.replacing("http://", with: "")
+        url.replacingOccurrences(of: "http://", with: "")
     }
 }

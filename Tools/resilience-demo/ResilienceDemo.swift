@@ -1,10 +1,5 @@
 import AsyncHTTPClient
-import Shared
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// `resilience-demo`: the driver of scripts/demo/*.
 @main
@@ -18,7 +13,7 @@ struct ResilienceDemo {
             }
             options = parsed
         } catch {
-            FileOutput.writeAll("resilience-demo: \(error) (see --help)\n")
+            FileHandle.standardError.write(Data("resilience-demo: \(error) (see --help)\n".utf8))
             exit(2)
         }
         let passed = await DemoRun(options: options).run()

@@ -1,9 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
-import Shared
 
 /// Demo only: wedges the process on purpose, for the `wedged-process` demo.
 ///
@@ -34,7 +29,7 @@ enum ProcessWedge {
     /// Blocks the calling thread (on purpose: that is the fault).
     private static func block(until deadline: ContinuousClock.Instant) {
         while ContinuousClock.now < deadline {
-            DetachedThread.sleep(for: .milliseconds(50))
+            Thread.sleep(forTimeInterval: 0.05)
         }
     }
 }

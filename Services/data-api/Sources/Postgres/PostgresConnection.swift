@@ -1,9 +1,5 @@
 import CLibPQ
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 import Shared
 
 /// One libpq connection. Every method blocks: call them only on the pool's
@@ -91,9 +87,8 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     /// The `host` and `port` lists of a connection URL or key=value string
     /// (`PQconninfoParse`; `PGHOST` and `PGPORT` when it names none).
     private static func hostsAndPorts(url: String) -> (hosts: [String], ports: [String]) {
-        // libpq reads them with getenv too.
-        var host = getenv("PGHOST").map { String(cString: $0) }
-        var port = getenv("PGPORT").map { String(cString: $0) }
+        var host = ProcessInfo.processInfo.environment["PGHOST"]
+        var port = ProcessInfo.processInfo.environment["PGPORT"]
         if let options = PQconninfoParse(url, nil) {
             defer { PQconninfoFree(options) }
             var cursor = options

@@ -1,9 +1,5 @@
 import CHiredis
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Shared
 
 /// A Redis reply, copied out of hiredis.

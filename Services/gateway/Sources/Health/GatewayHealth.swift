@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Shared
 
 /// The gateway's aggregated health report, built from the poller's last

@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 import Logging
 import ServiceLifecycle
 import Shared
@@ -78,8 +74,7 @@ public final class EndpointSet: Service, Sendable {
                 urls.append(contentsOf: addresses.map { "http://\($0.contains(":") ? "[\($0)]" : $0):\(port)" })
             }
         }
-        var seen = Set<String>()
-        let unique = urls.filter { seen.insert($0).inserted }
+        let unique = Array(NSOrderedSet(array: urls)) as? [String] ?? urls
         let changed: Bool = self.endpoints.withLock { endpoints in
             let existing = Dictionary(endpoints.map { ($0.url, $0) }, uniquingKeysWith: { first, _ in first })
             let next = unique.map { existing[$0] ?? Endpoint(url: $0, health: self.configuration.upstreamHealth, breaker: self.configuration.breaker) }
