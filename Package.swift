@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// What every service target uses: HTTP server, lifecycle, logging, metrics, NIO.
@@ -21,7 +21,9 @@ let package = Package(
         .executable(name: "resilience-demo", targets: ["resilience-demo"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // No traits: the default ones link full Foundation (and ICU's data) into
+        // every binary (FullFoundation) and swift-configuration (ConfigurationSupport).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Reads typed settings from environment variables (12-factor), with defaults,
 /// ranges, and the Docker `*_FILE` convention for secrets. Each service's
@@ -22,7 +26,7 @@ public struct EnvironmentReader: Sendable {
 
     public func int(_ key: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
         guard let raw = self.string(key) else { return defaultValue }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+        guard let value = Int(raw.trimmingWhitespace()), range.contains(value) else {
             throw ConfigError(setting: key, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound) (got \"\(raw)\")")
         }
         return value
@@ -30,7 +34,7 @@ public struct EnvironmentReader: Sendable {
 
     public func double(_ key: String, default defaultValue: Double, range: ClosedRange<Double>) throws -> Double {
         guard let raw = self.string(key) else { return defaultValue }
-        guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else {
+        guard let value = Double(raw.trimmingWhitespace()), value.isFinite, range.contains(value) else {
             throw ConfigError(setting: key, problem: "must be a number from \(range.lowerBound) to \(range.upperBound) (got \"\(raw)\")")
         }
         return value

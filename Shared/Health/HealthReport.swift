@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A health report in the IETF draft format ("Health Check Response Format for
 /// HTTP APIs", media type `application/health+json`).

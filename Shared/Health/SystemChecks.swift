@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `disk:utilization`: the used share of the file system holding `path`, in
 /// percent; `warn` above `warnPercent`. Non-critical.
@@ -27,8 +31,15 @@ public struct DiskUtilizationCheck: HealthCheck {
             status: rounded > warnPercent ? .warn : .pass,
             observedValue: rounded,
             observedUnit: "percent",
-            output: rounded > warnPercent ? "above \(warnPercent.formatted())%" : nil
+            output: rounded > warnPercent ? "above \(Self.text(warnPercent))%" : nil
         )
+    }
+
+    /// `value` as Foundation's `formatted()` writes it (locale-free, for values
+    /// from 1 to 100): at most 6 fraction digits, none for a whole number.
+    static func text(_ value: Double) -> String {
+        let rounded = (value * 1_000_000).rounded() / 1_000_000
+        return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
     }
 }
 
@@ -50,9 +61,9 @@ public struct MemoryUtilizationCheck: HealthCheck {
 
     static func cgroupPercent() -> Double? {
         guard let limitText = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-            let limit = Double(limitText.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0,
+            let limit = Double(limitText.trimmingWhitespaceAndNewlines()), limit > 0,
             let currentText = try? String(contentsOfFile: "/sys/fs/cgroup/memory.current", encoding: .utf8),
-            let current = Double(currentText.trimmingCharacters(in: .whitespacesAndNewlines))
+            let current = Double(currentText.trimmingWhitespaceAndNewlines())
         else { return nil }
         return current / limit * 100
     }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The `healthcheck` mode of a service binary, for container `HEALTHCHECK`s
 /// with no curl or wget in the image: `SERVICE healthcheck [--live|--ready|--startup]`
@@ -17,15 +21,15 @@ public enum HealthProbe {
         guard arguments.first == "healthcheck" else { return nil }
         let options = arguments.dropFirst()
         guard options.count <= 1 else {
-            FileHandle.standardError.write(Data("usage: healthcheck [--live|--ready|--startup]\n".utf8))
+            FileOutput.writeAll("usage: healthcheck [--live|--ready|--startup]\n")
             return 2
         }
         guard let kind = options.first.map({ Kind(rawValue: String($0.drop(while: { $0 == "-" }))) }) ?? .ready else {
-            FileHandle.standardError.write(Data("usage: healthcheck [--live|--ready|--startup]\n".utf8))
+            FileOutput.writeAll("usage: healthcheck [--live|--ready|--startup]\n")
             return 2
         }
         guard let status = Self.status(port: port, path: "/health/\(kind.rawValue)", timeoutSeconds: 2) else {
-            FileHandle.standardError.write(Data("healthcheck: no answer on 127.0.0.1:\(port)\n".utf8))
+            FileOutput.writeAll("healthcheck: no answer on 127.0.0.1:\(port)\n")
             return 1
         }
         return (200..<300).contains(status) ? 0 : 1

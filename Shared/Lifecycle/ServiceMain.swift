@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import ServiceLifecycle
 
@@ -20,7 +24,7 @@ public enum ServiceMain {
             let defaultPort = Configuration.defaultPort
             let port = (try? EnvironmentReader().int("HTTP_PORT", default: defaultPort, range: 1...65535)) ?? defaultPort
             guard let code = HealthProbe.run(arguments: arguments, port: port) else {
-                FileHandle.standardError.write(Data("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see docs/configuration.md)\n".utf8))
+                FileOutput.writeAll("usage: \(CommandLine.arguments[0]) [healthcheck [--live|--ready|--startup]]; configure with environment variables (see docs/configuration.md)\n")
                 exit(2)
             }
             exit(code)
@@ -36,10 +40,10 @@ public enum ServiceMain {
             )
             exit(0)
         } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            FileOutput.writeAll("\(error)\n")
             exit(2)
         } catch {
-            FileHandle.standardError.write(Data("fatal: \(error.safeDescription)\n".utf8))
+            FileOutput.writeAll("fatal: \(error.safeDescription)\n")
             exit(1)
         }
     }

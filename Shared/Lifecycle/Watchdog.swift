@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 
 /// Exits the process when its liveness has been failing for `timeout`, so a
@@ -28,16 +32,14 @@ public final class Watchdog: Sendable {
     /// Starts watching (no-op when the timeout is zero).
     public func start() {
         guard self.timeout > .zero else { return }
-        let thread = Thread { self.watch() }
-        thread.name = "watchdog"
-        thread.start()
+        DetachedThread.start(name: "watchdog") { self.watch() }
     }
 
     private func watch() {
         let clock = ContinuousClock()
         var failingSince: ContinuousClock.Instant?
         while true {
-            Thread.sleep(forTimeInterval: 0.5)
+            DetachedThread.sleep(for: .milliseconds(500))
             if self.isLive() {
                 failingSince = nil
                 continue

@@ -1,5 +1,9 @@
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Resolves host names to numeric addresses within a deadline, so that no
@@ -82,7 +86,7 @@ public final class HostResolver: Sendable {
         if Self.isNumeric(host) { return [host] }
         let deadline = ContinuousClock.now + timeout
         let result: Result<[String], ResolveError> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
+            DetachedThread.start {
                 continuation.resume(returning: Result { () throws(ResolveError) in try self.resolve(host, deadline: deadline) })
             }
         }
@@ -169,7 +173,7 @@ extension HostResolver {
 
         /// Starts `lookup` on a thread of its own; `finish` runs there with the outcome.
         func start(_ lookup: @escaping LookupFunction, then finish: @escaping @Sendable (Result<[String], ResolveError>) -> Void) {
-            Thread.detachNewThread {
+            DetachedThread.start {
                 let outcome = lookup(self.host)
                 self.outcome.withLock { $0 = outcome }
                 finish(outcome)

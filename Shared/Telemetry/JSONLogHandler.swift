@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import Synchronization
 
@@ -17,7 +21,7 @@ public struct JSONLogHandler: LogHandler {
     private let output: Int32
 
     /// A handler writing to file descriptor `output` (stderr by default).
-    public init(label: String, output: Int32 = STDERR_FILENO) {
+    public init(label: String, output: Int32 = FileOutput.standardError) {
         self.label = label
         self.output = output
     }
@@ -40,16 +44,7 @@ public struct JSONLogHandler: LogHandler {
         if let requestID { Self.appendField("request_id", requestID, to: &line) }
         Self.appendField("metadata", .dictionary(metadata), to: &line)
         line += "}\n"
-        Self.writeLock.withLock { _ in
-            let bytes = Array(line.utf8)
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { write(self.output, $0.baseAddress! + offset, $0.count - offset) }
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        Self.writeLock.withLock { _ in FileOutput.writeAll(line, to: self.output) }
     }
 
     private static let writeLock = Mutex(())
@@ -93,7 +88,7 @@ public struct JSONLogHandler: LogHandler {
             case "\n": line += "\\n"
             case "\r": line += "\\r"
             case "\t": line += "\\t"
-            case _ where scalar.value < 0x20: line += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20: line += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
             default: line.unicodeScalars.append(scalar)
             }
         }

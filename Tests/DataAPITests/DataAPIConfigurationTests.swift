@@ -22,6 +22,9 @@ import Testing
         #expect(settings.password == "p@ss")
         let overridden = try RedisSettings(EnvironmentReader(environment: ["REDIS_URL": "redis://:a@h:1/0", "REDIS_PASSWORD": "b"]))
         #expect(overridden.password == "b")
+        // Decoded once: "%25" is a literal "%", not the start of another escape.
+        let percent = try RedisSettings(EnvironmentReader(environment: ["REDIS_URL": "redis://:100%25%2540@h:1/0"]))
+        #expect(percent.password == "100%%40")
     }
 
     @Test(arguments: ["http://x:1", "redis://", "redis://:secretpw@h:1/99", "not a url"])

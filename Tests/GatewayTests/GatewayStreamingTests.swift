@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
@@ -11,7 +12,8 @@ import Testing
 
 /// The NIO proxy (``ProxyHandler``, ``ProxyExchange``) on a live socket:
 /// order across the proxy and the router, bodies over the retry buffer
-/// streaming both ways, and a graceful shutdown that lets an answer finish.
+/// streaming both ways, `Expect: 100-continue`, idle upstream connections
+/// closed, and a graceful shutdown that lets an answer finish.
 @Suite struct GatewayStreamingTests {
     func withGateway(_ extra: [String: String] = [:], _ body: @escaping @Sendable (_ port: Int, _ upstream: TestUpstream) async throws -> Void) async throws {
         let settings = ["PER_TRY_TIMEOUT_MS": "5000", "REQUEST_DEADLINE_MS": "20000"].merging(extra) { $1 }
@@ -59,6 +61,71 @@ import Testing
             #expect(answer.text.hasPrefix("HTTP/1.1 200 "), "\(answer.text.prefix(200))")
             #expect(upstream.lastBody == String(repeating: chunk, count: 3))
         }
+    }
+
+    /// A client that sends `Expect: 100-continue` gets `100 Continue` from the
+    /// gateway before it sends its body, then the upstream's answer; the
+    /// upstream gets the body and no `Expect`.
+    @Test func expectContinueIsAnsweredBeforeTheBodyIsSent() async throws {
+        try await self.withGateway { port, upstream in
+            let connection = try RawHTTPConnection(port: port)
+            try connection.send("PUT /api/items/9 HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
+            let interim = try await offloaded { String(decoding: try connection.receive(), as: UTF8.self) }
+            #expect(interim == "HTTP/1.1 100 Continue\r\n\r\n")
+            try connection.send("hello")
+            let answer = try await connection.readAll()
+            #expect(answer.text.hasPrefix("HTTP/1.1 200 "), "\(answer.text.prefix(200))")
+            #expect(upstream.lastBody == "hello")
+            #expect(upstream.lastHeaders["expect"] == nil, "\(upstream.lastHeaders)")
+        }
+    }
+
+    /// The proxy's pooled upstream connections close once idle for
+    /// `UPSTREAM_IDLE_TIMEOUT_MS`: an upstream that vanished without a word
+    /// does not keep sockets open in the gateway for ever.
+    @Test func idleUpstreamConnectionsAreClosed() async throws {
+        try await self.withGateway(["UPSTREAM_IDLE_TIMEOUT_MS": "300"]) { port, upstream in
+            upstream.set(.delay(.seconds(3)))
+            let hits = upstream.hits
+            try await withThrowingTaskGroup(of: ContinuousClock.Instant.self) { group in
+                for id in 0..<4 {
+                    group.addTask {
+                        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/items/\(id)"), timeout: .seconds(10))
+                        #expect(response.status == .ok)
+                        return .now
+                    }
+                }
+                // All four at the upstream and none answered: four distinct
+                // connections, among the ones open now (with the health
+                // poller's and the test client's own).
+                try await waitUntil("four requests at the upstream") { upstream.hits >= hits + 4 }
+                let open = try Self.establishedConnections(toPort: upstream.port)
+                let seen = ContinuousClock.now
+                for try await answered in group {
+                    #expect(answered > seen, "a request was answered before all four were at the upstream")
+                }
+                // Back in the pools, then closed once idle: at least four of those gone.
+                try await waitUntil("the four pooled connections closed (\(open.count) open while they were in flight)") {
+                    try open.count - open.intersection(Self.establishedConnections(toPort: upstream.port)).count >= 4
+                }
+            }
+        }
+    }
+
+    /// Established TCP connections whose local port is `port` (the upstream's
+    /// side of each connection to it, named by the peer's address), from /proc/net/tcp.
+    private static func establishedConnections(toPort port: Int) throws -> Set<Substring> {
+        // Read to the end: procfs reports no size, and the table outgrows a page.
+        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp") else { throw TestServerError("cannot read /proc/net/tcp") }
+        defer { try? file.close() }
+        let table = String(decoding: try file.readToEnd() ?? Data(), as: UTF8.self)
+        let local = ":" + String(format: "%04X", port)
+        var peers: Set<Substring> = []
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            if fields.count > 3, fields[1].hasSuffix(local), fields[3] == "01" { peers.insert(fields[2]) }
+        }
+        return peers
     }
 
     /// A graceful shutdown (SIGTERM) lets a proxied answer in progress finish.

@@ -27,6 +27,16 @@ import Testing
         #expect(result["traceparent"] == [trace])
     }
 
+    @Test func expectContinueIsAnsweredByTheGatewayNotForwarded() {
+        let headers = HTTPHeaders([("Host", "t"), ("Expect", "100-Continue"), ("Content-Length", "5")])
+        #expect(ProxyHeaders.expectsContinue(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/api/items", headers: headers)))
+        #expect(!ProxyHeaders.expectsContinue(HTTPRequestHead(version: .http1_0, method: .POST, uri: "/api/items", headers: headers)))
+        #expect(!ProxyHeaders.expectsContinue(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/api/items", headers: ["Host": "t"])))
+        let result = ProxyHeaders.upstreamRequest(headers, upstreamHost: "u", clientAddress: nil, requestID: "rid", newTraceparent: { "new" })
+        #expect(!result.contains(name: "expect"))
+        #expect(result["Content-Length"] == ["5"])
+    }
+
     @Test func startsATraceWhenTheIncomingOneIsInvalid() {
         for bad in [nil, "garbage", "00-00000000000000000000000000000000-b7ad6b7169203331-01", "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"] {
             var headers = HTTPHeaders()

@@ -39,4 +39,10 @@ import Testing
         let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
         #expect(second["message"] as? String == "second")
     }
+
+    @Test func controlCharactersAreEscapedWithFourLowercaseHexDigits() throws {
+        let lines = try Self.lines { $0.info("a\u{1}b\u{1F}c\u{B}\td") }
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains(#""message":"a\u0001b\u001fc\u000b\td""#) == true)
+    }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The command line: `resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]`.
 struct DemoOptions: Sendable {

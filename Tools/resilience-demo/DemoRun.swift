@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Runs the chosen scenarios one after the other, prints each summary (and a
 /// table when there are several), writes the JSON and the incident report;

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Shared
 
 #if canImport(Glibc)
 import Glibc
@@ -32,17 +37,15 @@ struct FaultHook: Sendable {
         defer { try? FileManager.default.removeItem(at: output) }
         let arguments = [self.path, action, argument]
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
+            DetachedThread.start(name: "fault-hook") {
                 continuation.resume(with: Result { try Self.spawnAndWait(arguments, stdout: output.path) })
             }
-            thread.name = "fault-hook"
-            thread.start()
         }
         guard status == 0 else {
             throw Failure(description: "\(action) \(argument) failed (exit \(status))")
         }
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.trimmingWhitespaceAndNewlines()
     }
 
     /// Spawns `arguments` with stdin from /dev/null and stdout to `stdout`,

@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Counters read from the gateway's `/metrics` (Prometheus text), to show
 /// what the gateway did that clients did not see: its retries.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What the demo reads from health bodies: the gateway's aggregated `/health`
 /// (per-upstream entries with the checks each reported, and breaker states)
@@ -87,6 +91,6 @@ struct HealthView: Equatable, Sendable {
     }
 
     static func label(_ url: String) -> String {
-        url.replacingOccurrences(of: "http://", with: "")
+        url.replacing("http://", with: "")
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The incident report of a demo run (`--report FILE`): one self-contained
 /// HTML file, the gateway's status page (the same file, built in) with the
@@ -44,10 +48,12 @@ struct IncidentReport: Encodable, Sendable {
     /// The page with the recording in `<script type="application/json" id="replay">`.
     func html() throws -> String {
         let template = String(decoding: StatusPageTemplate.html, as: UTF8.self)
-        guard let script = template.range(of: "\n<script>\n") else { throw ReportError(description: "the status page has no script to replay with") }
+        guard let script = template.firstRange(of: "\n<script>\n") else { throw ReportError(description: "the status page has no script to replay with") }
         // JSON escapes "/" already; "<" too, so nothing in the data can end the element.
-        let json = String(decoding: try JSONEncoder().encode(self), as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
-        return template.replacingCharacters(in: script, with: "\n<script type=\"application/json\" id=\"replay\">\(json)</script>\n<script>\n")
+        let json = String(decoding: try JSONEncoder().encode(self), as: UTF8.self).replacing("<", with: "\\u003c")
+        var page = template
+        page.replaceSubrange(script, with: "\n<script type=\"application/json\" id=\"replay\">\(json)</script>\n<script>\n")
+        return page
     }
 
     func write(to path: String) throws {

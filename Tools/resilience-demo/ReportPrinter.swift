@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The human-readable summary of a scenario, the table of a whole run, and the JSON file.
 enum ReportPrinter {
@@ -34,7 +38,7 @@ enum ReportPrinter {
 
     static func table(_ results: [ScenarioResult], errors: [String: String]) -> String {
         func row(_ cells: [String]) -> String {
-            zip(cells, [16, 7, 9, 9, 9, 9, 9, 10, 6]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
+            zip(cells, [16, 7, 9, 9, 9, 9, 9, 10, 6]).map { String($0.prefix($1)) + String(repeating: " ", count: max(0, $1 - $0.count)) }.joined(separator: " ")
         }
         var lines = ["", "== resilience demos: summary", row(["scenario", "result", "requests", "errors%", "p50 ms", "p99 ms", "detect", "recover", "lost"])]
         for result in results {

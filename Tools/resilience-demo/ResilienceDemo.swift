@@ -1,5 +1,10 @@
 import AsyncHTTPClient
-import Foundation
+import Shared
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `resilience-demo`: the driver of scripts/demo/*.
 @main
@@ -13,7 +18,7 @@ struct ResilienceDemo {
             }
             options = parsed
         } catch {
-            FileHandle.standardError.write(Data("resilience-demo: \(error) (see --help)\n".utf8))
+            FileOutput.writeAll("resilience-demo: \(error) (see --help)\n")
             exit(2)
         }
         let passed = await DemoRun(options: options).run()

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Everything one scenario measured; printed as the summary and written as JSON.
 struct ScenarioResult: Codable, Sendable {

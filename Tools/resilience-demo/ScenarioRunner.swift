@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Runs one scenario: settle, baseline under load, inject, remove, watch the
 /// recovery, stop the load, check every acknowledged write, judge. With
@@ -131,8 +135,8 @@ struct ScenarioRunner: Sendable {
     /// Acknowledged writes missing from PostgreSQL (the hook counts the ids it finds).
     private func lostWrites(_ ids: [Int]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-writes-\(getpid()).txt")
-        try ids.map(String.init).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-writes-\(UUID().uuidString).txt")
+        try (ids.map(String.init).joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let output = try await self.options.hook.run("verify-writes", file.path)
         guard let found = Int(output.split(separator: "\n").last ?? "") else {

@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Before a scenario: the stack must be settled (every upstream healthy,
 /// every breaker closed, nothing ejected), and a few items must exist to read.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The stack's timing settings the expectations are derived from. Read from
 /// the same environment variables the services read (the wrappers export

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The gateway's status page (Services/gateway/StatusPage/status.html), built
 /// in by the EmbedFiles plugin: the incident report is this page with a

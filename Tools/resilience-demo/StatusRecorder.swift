@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOCore
 import Synchronization
 
@@ -54,7 +58,7 @@ final class StatusRecorder: Sendable {
         mutating func feed(_ text: String) -> [(name: String, data: String)] {
             self.pending += text
             var events: [(String, String)] = []
-            while let end = self.pending.range(of: "\n\n") {
+            while let end = self.pending.firstRange(of: "\n\n") {
                 let block = self.pending[..<end.lowerBound]
                 self.pending.removeSubrange(..<end.upperBound)
                 var name = "message"

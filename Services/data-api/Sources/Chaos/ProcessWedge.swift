@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Shared
 
 /// Demo only: wedges the process on purpose, for the `wedged-process` demo.
 ///
@@ -29,7 +34,7 @@ enum ProcessWedge {
     /// Blocks the calling thread (on purpose: that is the fault).
     private static func block(until deadline: ContinuousClock.Instant) {
         while ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
+            DetachedThread.sleep(for: .milliseconds(50))
         }
     }
 }

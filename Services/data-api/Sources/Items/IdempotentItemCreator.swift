@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `POST /api/items` with an `Idempotency-Key`: the first request with a key
 /// creates the item and stores its response in PostgreSQL, in the same

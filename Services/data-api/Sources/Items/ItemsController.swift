@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HTTPTypes
 import Hummingbird
 import Shared
@@ -154,7 +158,7 @@ struct ItemsController<Context: RequestContext>: Sendable {
     static func expectedVersions(_ request: Request) -> [Int]? {
         guard let header = request.headers[.ifMatch], header != "*" else { return nil }
         return header.split(separator: ",").compactMap { element -> Int? in
-            var tag = element.trimmingCharacters(in: .whitespaces)[...]
+            var tag = element.trimmingWhitespace()[...]
             if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
             guard tag.count >= 3, tag.count <= 20, tag.hasPrefix("\""), tag.hasSuffix("\"") else { return nil }
             let digits = tag.dropFirst().dropLast()

@@ -1,5 +1,9 @@
 import CLibPQ
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Shared
 
 /// One libpq connection. Every method blocks: call them only on the pool's
@@ -87,8 +91,9 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
     /// The `host` and `port` lists of a connection URL or key=value string
     /// (`PQconninfoParse`; `PGHOST` and `PGPORT` when it names none).
     private static func hostsAndPorts(url: String) -> (hosts: [String], ports: [String]) {
-        var host = ProcessInfo.processInfo.environment["PGHOST"]
-        var port = ProcessInfo.processInfo.environment["PGPORT"]
+        // libpq reads them with getenv too.
+        var host = getenv("PGHOST").map { String(cString: $0) }
+        var port = getenv("PGPORT").map { String(cString: $0) }
         if let options = PQconninfoParse(url, nil) {
             defer { PQconninfoFree(options) }
             var cursor = options

@@ -1,5 +1,9 @@
 import CHiredis
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Shared
 
 /// A Redis reply, copied out of hiredis.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Shared
 
 /// How data-api reaches Redis: `REDIS_URL` (`redis://[:password@]host:port[/db]`),
@@ -22,9 +26,10 @@ extension RedisSettings {
         guard let components = URLComponents(string: url), components.scheme == "redis", let host = components.host, !host.isEmpty else {
             throw invalid
         }
-        let path = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let path = components.path.trimming { $0 == "/" }
         guard let database = path.isEmpty ? 0 : Int(path), (0...15).contains(database) else { throw invalid }
-        let urlPassword = components.password.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
+        // `password` is percent-decoded already (once: "%25" is a literal "%").
+        let urlPassword = components.password.flatMap { $0.isEmpty ? nil : $0 }
         self.init(
             host: host,
             port: components.port ?? 6379,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import Shared
 
@@ -18,6 +22,8 @@ public struct GatewayConfiguration: ServiceConfiguration {
     /// How often DNS names in `upstreams` are resolved again.
     public var resolveInterval: Duration
     public var connectTimeout: Duration
+    /// How long an upstream connection may wait unused in the proxy's pool.
+    public var upstreamIdleTimeout: Duration
     public var perTryTimeout: Duration
     public var deadline: Duration
     public var maxAttempts: Int
@@ -61,7 +67,7 @@ public struct GatewayConfiguration: ServiceConfiguration {
         self.logFormat = try reader.logFormat()
         let rawUpstreams = reader.string("UPSTREAM_URLS", default: "http://127.0.0.1:8081,http://127.0.0.1:8082")
         self.upstreams = try rawUpstreams.split(separator: ",").map { raw in
-            let text = raw.trimmingCharacters(in: .whitespaces)
+            let text = raw.trimmingWhitespace()
             guard let url = URL(string: text), url.scheme == "http", let host = url.host, !host.isEmpty, url.user == nil else {
                 throw ConfigError(setting: "UPSTREAM_URLS", problem: "must be a comma-separated list of http://host:port URLs without credentials")
             }
@@ -70,6 +76,7 @@ public struct GatewayConfiguration: ServiceConfiguration {
         guard !self.upstreams.isEmpty else { throw ConfigError(setting: "UPSTREAM_URLS", problem: "must name at least one upstream") }
         self.resolveInterval = try reader.milliseconds("UPSTREAM_RESOLVE_INTERVAL_MS", default: .seconds(5), range: 100...3_600_000)
         self.connectTimeout = try reader.milliseconds("CONNECT_TIMEOUT_MS", default: .milliseconds(250), range: 1...60_000)
+        self.upstreamIdleTimeout = try reader.milliseconds("UPSTREAM_IDLE_TIMEOUT_MS", default: .seconds(30), range: 1...3_600_000)
         self.perTryTimeout = try reader.milliseconds("PER_TRY_TIMEOUT_MS", default: .seconds(2), range: 1...600_000)
         self.deadline = try reader.milliseconds("REQUEST_DEADLINE_MS", default: .seconds(5), range: 1...600_000)
         self.maxAttempts = try reader.int("RETRY_MAX_ATTEMPTS", default: 3, range: 1...10)

@@ -138,8 +138,9 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         switch self.unwrapOutboundIn(data) {
-        case .head:
-            self.responseStarted = true
+        case .head(let head):
+            // An interim 100 Continue leaves room for a final answer (a refusal included).
+            if head.status.code >= 200 { self.responseStarted = true }
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)

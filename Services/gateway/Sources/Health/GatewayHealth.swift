@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Shared
 
 /// The gateway's aggregated health report, built from the poller's last

@@ -41,7 +41,7 @@ final class ProxyEngine: Sendable {
         let key = ObjectIdentifier(eventLoop)
         return self.loops.byLoop.withLock { loops in
             if let bound = loops[key] { return bound.value }
-            let loop = ProxyLoop(eventLoop: eventLoop, metrics: self.metrics)
+            let loop = ProxyLoop(eventLoop: eventLoop, metrics: self.metrics, upstreamIdleTimeout: self.configuration.upstreamIdleTimeout.timeAmount)
             loops[key] = NIOLoopBound(loop, eventLoop: eventLoop)
             return loop
         }

@@ -92,6 +92,12 @@ final class ProxyExchange {
         if let length, length > self.engine.configuration.maxBodySize {
             return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize))
         }
+        // The body is read before the first try (or streamed once connected):
+        // the client may send it now.
+        if ProxyHeaders.expectsContinue(self.head), (length ?? 0) > 0 || self.head.headers.contains(name: "transfer-encoding") {
+            self.client?.write(.head(HTTPResponseHead(version: .http1_1, status: .continue)))
+            self.client?.flush()
+        }
         if let length, length > self.engine.configuration.retryBufferLimit, !self.dropsBody {
             self.streaming = true
             self.startAttempt()

@@ -44,7 +44,15 @@ enum ProxyHeaders {
             && zip(name.utf8, other.utf8).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
     }
 
-    /// The fields sent upstream: end-to-end fields, `Host` set to the
+    /// The client waits for `100 Continue` before it sends its body (RFC 9110
+    /// §10.1.1; an HTTP/1.0 client cannot ask).
+    static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        (head.version.major, head.version.minor) >= (1, 1)
+            && head.headers[canonicalForm: "expect"].contains { Self.equalsIgnoringCase(String($0), "100-continue") }
+    }
+
+    /// The fields sent upstream: end-to-end fields, `Expect` removed (the
+    /// gateway answers `100-continue` itself: it reads the body before the first try), `Host` set to the
     /// upstream's own (the client's goes in `X-Forwarded-Host`),
     /// `X-Forwarded-For` extended with the client, `X-Forwarded-Proto` set,
     /// `X-Request-ID` set, and a valid `traceparent` (kept, or started).
@@ -52,6 +60,7 @@ enum ProxyHeaders {
         _ headers: HTTPHeaders, upstreamHost: String, clientAddress: String?, requestID: String, newTraceparent: () -> String
     ) -> HTTPHeaders {
         var result = Self.endToEnd(headers)
+        if result.contains(name: "expect") { result.remove(name: "expect") }
         let clientHost = headers.first(name: "host")
         result.replaceOrAdd(name: "Host", value: upstreamHost)
         if let clientAddress {

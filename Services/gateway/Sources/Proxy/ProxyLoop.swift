@@ -28,8 +28,8 @@ final class ProxyLoop {
         var outcome: String
     }
 
-    init(eventLoop: any EventLoop, metrics: GatewayMetrics) {
-        self.pool = UpstreamPool(eventLoop: eventLoop, maxIdlePerEndpoint: 64)
+    init(eventLoop: any EventLoop, metrics: GatewayMetrics, upstreamIdleTimeout: TimeAmount) {
+        self.pool = UpstreamPool(eventLoop: eventLoop, maxIdlePerEndpoint: 64, idleTimeout: upstreamIdleTimeout)
         self.metrics = metrics
     }
 

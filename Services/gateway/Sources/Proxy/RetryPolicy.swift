@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOHTTP1
 
 /// Which requests and outcomes may be retried.
@@ -29,7 +33,7 @@ enum RetryPolicy {
 
     /// `Retry-After` in seconds (the HTTP-date form is not used between our services).
     static func retryAfter(_ value: String?) -> Duration? {
-        guard let value, let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
+        guard let value, let seconds = Int(value.trimmingWhitespace()), seconds >= 0 else { return nil }
         return .seconds(seconds)
     }
 }

@@ -22,6 +22,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private(set) var reused = false
     /// Reading is paused for a client that cannot take more.
     private var paused = false
+    /// When it last went back to the pool (set by ``UpstreamPool``).
+    var idleSince = NIODeadline.now()
 
     private init(endpoint: String, pool: UpstreamPool) {
         self.endpoint = endpoint

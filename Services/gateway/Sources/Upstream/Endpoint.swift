@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOCore
 import Shared
 import Synchronization
@@ -32,7 +36,7 @@ public final class Endpoint: Sendable {
     init(url: String, health: HealthMonitorConfiguration, breaker: CircuitBreaker.Configuration) {
         self.url = url
         let address = URL(string: url)
-        self.host = address?.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) ?? "127.0.0.1"
+        self.host = address?.host?.trimming { $0 == "[" || $0 == "]" } ?? "127.0.0.1"
         self.port = address?.port ?? 80
         self.authority = String(url.dropFirst("http://".count))
         self.socketAddress = try? SocketAddress(ipAddress: self.host, port: self.port)

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import ServiceLifecycle
 import Shared
@@ -74,7 +78,8 @@ public final class EndpointSet: Service, Sendable {
                 urls.append(contentsOf: addresses.map { "http://\($0.contains(":") ? "[\($0)]" : $0):\(port)" })
             }
         }
-        let unique = Array(NSOrderedSet(array: urls)) as? [String] ?? urls
+        var seen = Set<String>()
+        let unique = urls.filter { seen.insert($0).inserted }
         let changed: Bool = self.endpoints.withLock { endpoints in
             let existing = Dictionary(endpoints.map { ($0.url, $0) }, uniquingKeysWith: { first, _ in first })
             let next = unique.map { existing[$0] ?? Endpoint(url: $0, health: self.configuration.upstreamHealth, breaker: self.configuration.breaker) }
