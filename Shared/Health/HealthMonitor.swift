@@ -79,11 +79,12 @@ public final class HealthMonitor: Service, Sendable {
         }
     }
 
-    /// Runs `check` once within the timeout and records the outcome. Every
+    /// Runs `check`, one of this monitor's checks, once now within the
+    /// timeout and records the outcome, as its periodic loop would. Every
     /// failed run is logged at `debug` with its cause and duration; a run
     /// that the timeout abandoned is logged again when it ends, with the cause
     /// the timeout hid (e.g. `dns timeout` behind `timeout`).
-    private func runOnce(_ check: any HealthCheck) async {
+    public func runOnce(_ check: any HealthCheck) async {
         let started = ContinuousClock.now
         let key = check.descriptor.key
         let abandoned = Atomic<Bool>(false)

@@ -44,6 +44,28 @@ import Testing
         }
     }
 
+    /// The first item request the start-up gate lets through finds data-api
+    /// ready: the gate opens only after a PostgreSQL check run that follows
+    /// the schema. With a one-minute check interval the periodic run that
+    /// failed while PostgreSQL was down would otherwise report `fail` for a
+    /// minute while `/api/items` already answered `200` (kube-e2e saw this
+    /// window, one second wide, once: the gateway answered 200 while
+    /// data-api was not ready).
+    @Test func readyByTheFirstItemResponse() async throws {
+        try self.servers.postgres.stop()
+        defer { try? self.servers.postgres.start() }
+        let configuration = try self.servers.configuration(["HEALTH_INTERVAL_MS": "60000"])
+        let app = buildApplication(configuration, logger: Logger(label: "data-api-test"))
+        try await app.test(.router) { client in
+            #expect(try await client.json(.get, "/api/items").status == .serviceUnavailable)
+            #expect(try await client.json(.get, "/health/ready").status == .serviceUnavailable)
+            try self.servers.postgres.start()
+            try await waitUntil("the first item response") { try await client.json(.get, "/api/items").status == .ok }
+            let ready = try await client.json(.get, "/health/ready")
+            #expect(ready.status == .ok, "\(ready.text)")
+        }
+    }
+
     @Test func crudRoundTripWithCacheAndVersions() async throws {
         try await self.servers.withApp { client in
             let created = try await client.json(.post, "/api/items", #"{"name":"Widget","description":"blue"}"#)

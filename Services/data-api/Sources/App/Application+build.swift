@@ -27,10 +27,11 @@ struct DataAPIParts {
         let lifecycle = LifecycleState()
         let postgres = PostgresClient(settings: configuration.postgres)
         let redis = RedisClient(settings: configuration.redis)
+        let postgresCheck = PostgresHealthCheck(postgres: postgres)
         let redisCheck = RedisHealthCheck(redis: redis)
         let monitor = HealthMonitor(
             serviceId: "data-api",
-            checks: [PostgresHealthCheck(postgres: postgres), redisCheck] + configuration.systemChecks.checks,
+            checks: [postgresCheck, redisCheck] + configuration.systemChecks.checks,
             configuration: configuration.health,
             telemetry: telemetry,
             logger: logger
@@ -48,7 +49,10 @@ struct DataAPIParts {
             postgres,
             redis,
             monitor,
-            DatabaseMaintenanceService(postgres: postgres, idempotency: idempotency, lifecycle: lifecycle, purgeInterval: .seconds(600), logger: logger),
+            DatabaseMaintenanceService(
+                postgres: postgres, monitor: monitor, postgresCheck: postgresCheck, idempotency: idempotency, lifecycle: lifecycle,
+                purgeInterval: .seconds(600), logger: logger
+            ),
         ]
         let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())

@@ -5,8 +5,15 @@ import Shared
 /// Start-up and upkeep of the database: applies the schema (retrying with
 /// backoff until PostgreSQL answers), marks the service started, then purges
 /// expired idempotency keys at once and every `purgeInterval` until shutdown.
+///
+/// The service is marked started only once `monitor` reports `postgresCheck`
+/// passing, from a run made after the schema was applied: the first request
+/// the start-up gate lets through then finds readiness already `200`, never
+/// in the window before the check's next periodic run.
 struct DatabaseMaintenanceService: Service {
     let postgres: PostgresClient
+    let monitor: HealthMonitor
+    let postgresCheck: PostgresHealthCheck
     let idempotency: IdempotentItemCreator
     let lifecycle: LifecycleState
     let purgeInterval: Duration
@@ -27,16 +34,20 @@ struct DatabaseMaintenanceService: Service {
         var backoff = Backoff(base: .milliseconds(100), cap: .seconds(2))
         var attempt = 0
         while !Task.isCancelled {
+            attempt += 1
             do {
                 let applied = try await SchemaMigrations.apply(self.postgres)
-                self.lifecycle.markStarted()
-                self.logger.info("schema ready", metadata: ["applied_now": "\(applied)"])
-                return
+                await self.monitor.runOnce(self.postgresCheck)
+                if self.monitor.status(of: self.postgresCheck) == .pass {
+                    self.lifecycle.markStarted()
+                    self.logger.info("schema ready", metadata: ["applied_now": "\(applied)"])
+                    return
+                }
+                self.logger.warning("schema ready, but the postgres check does not pass yet; retrying", metadata: ["attempt": "\(attempt)"])
             } catch {
-                attempt += 1
                 self.logger.warning("schema not ready; retrying", metadata: ["attempt": "\(attempt)", "cause": "\(error.safeDescription)"])
-                do { try await Task.sleep(for: backoff.next()) } catch { return }
             }
+            do { try await Task.sleep(for: backoff.next()) } catch { return }
         }
     }
 }
