@@ -17,8 +17,8 @@ import Yams
     static let services = ["data-api", "gateway"]
 
     @Test(arguments: overlays)
-    func everyContainerHasAllThreeProbesAndServicesUseTheHealthPaths(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func everyContainerHasAllThreeProbesAndServicesUseTheHealthPaths(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         #expect(rendered.workloads.count == 4)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
@@ -35,8 +35,8 @@ import Yams
     }
 
     @Test(arguments: overlays)
-    func everyProbeAndServicePortExists(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func everyProbeAndServicePortExists(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             for container in RenderedOverlay.containers(workload) {
@@ -59,8 +59,8 @@ import Yams
     }
 
     @Test(arguments: overlays)
-    func secretsArriveOnlyAsMountedFiles(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func secretsArriveOnlyAsMountedFiles(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             let secretVolumes = Set((RenderedOverlay.podSpec(workload)?["volumes"]?.array() ?? []).filter { $0["secret"] != nil }.compactMap { $0["name"]?.string })
@@ -79,16 +79,16 @@ import Yams
         }
     }
 
-    @Test func noSecretValueAppearsOutsideItsSecret() throws {
+    @Test func noSecretValueAppearsOutsideItsSecret() async throws {
         let demo = Self.repositoryRoot.appendingPathComponent("deploy/demo-secrets")
         let demoValues = try ["postgres-password", "redis-password", "admin-token"].map {
             try String(contentsOf: demo.appendingPathComponent($0), encoding: .utf8).trimmingCharacters(in: .newlines)
         }
-        let dev = try RenderedOverlay.named("dev")
+        let dev = try await RenderedOverlay.named("dev")
         let sameDemoValues = Set(dev.secretValues) == Set(demoValues)
         #expect(sameDemoValues, "the dev overlay's demo secrets differ from deploy/demo-secrets")
         let devWithoutSecrets = try Self.yaml(dev.objects.filter { $0["kind"]?.string != "Secret" })
-        let prod = try RenderedOverlay.named("prod")
+        let prod = try await RenderedOverlay.named("prod")
         #expect(prod.objects("Secret").isEmpty, "prod must not ship credentials")
         var texts = [("dev (Secrets left out)", devWithoutSecrets), ("prod", prod.text)]
         for file in try Self.sources() { texts.append((file.path, try String(contentsOf: file, encoding: .utf8))) }
@@ -105,8 +105,8 @@ import Yams
     /// configuration for them, with every secret read from its file, and the
     /// shutdown timings agree with what the services read.
     @Test(arguments: overlays)
-    func servicesAcceptTheirEnvironmentAndTheShutdownTimingsAgree(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func servicesAcceptTheirEnvironmentAndTheShutdownTimingsAgree(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         let secrets = try SecretFiles(rendered)
         defer { secrets.remove() }
 
@@ -136,8 +136,8 @@ import Yams
     }
 
     @Test(arguments: overlays)
-    func livenessIsSlowerThanReadiness(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func livenessIsSlowerThanReadiness(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         for name in Self.services {
             let container = try #require(rendered.container("Deployment", name))
             let window = { (probe: String) in (container[probe]?["periodSeconds"]?.int ?? 0) * (container[probe]?["failureThreshold"]?.int ?? 0) }
@@ -146,8 +146,8 @@ import Yams
     }
 
     @Test(arguments: overlays)
-    func podsAreHardenedAndBounded(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func podsAreHardenedAndBounded(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         for workload in rendered.workloads {
             let name = workload["metadata"]?["name"]?.string ?? "?"
             let pod = try #require(RenderedOverlay.podSpec(workload))
@@ -170,8 +170,8 @@ import Yams
     }
 
     @Test(arguments: [("dev", 1, 1), ("prod", 3, 2)])
-    func replicasRolloutAndDisruption(overlay: String, dataAPIReplicas: Int, gatewayReplicas: Int) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func replicasRolloutAndDisruption(overlay: String, dataAPIReplicas: Int, gatewayReplicas: Int) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         for (name, replicas) in [("data-api", dataAPIReplicas), ("gateway", gatewayReplicas)] {
             let deployment = try #require(rendered.object("Deployment", name))
             #expect(deployment["spec"]?["replicas"]?.int == replicas, "\(overlay): \(name)")
@@ -186,8 +186,8 @@ import Yams
     }
 
     @Test(arguments: overlays)
-    func imagesAreTheOnesComposeUses(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func imagesAreTheOnesComposeUses(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         let compose = try #require(try Yams.compose(yaml: String(contentsOf: Self.repositoryRoot.appendingPathComponent("compose.yaml"), encoding: .utf8)))
         for (kind, name) in [("Deployment", "data-api"), ("Deployment", "gateway"), ("StatefulSet", "postgres"), ("StatefulSet", "redis")] {
             let image = rendered.container(kind, name)?["image"]?.string
@@ -198,8 +198,8 @@ import Yams
     /// PostgreSQL and Redis only from data-api, data-api only from the
     /// gateway, and every allowed pair shares a network in compose.yaml.
     @Test(arguments: overlays)
-    func networkPoliciesMirrorComposeNetworks(overlay: String) throws {
-        let rendered = try RenderedOverlay.named(overlay)
+    func networkPoliciesMirrorComposeNetworks(overlay: String) async throws {
+        let rendered = try await RenderedOverlay.named(overlay)
         let compose = try #require(try Yams.compose(yaml: String(contentsOf: Self.repositoryRoot.appendingPathComponent("compose.yaml"), encoding: .utf8)))
         let policies = rendered.objects("NetworkPolicy")
         let denyAll = policies.filter { $0["spec"]?["podSelector"]?.mapping?.isEmpty == true && $0["spec"]?["ingress"] == nil && $0["spec"]?["egress"] == nil }

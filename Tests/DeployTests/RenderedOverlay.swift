@@ -4,25 +4,30 @@ import Yams
 
 /// One overlay of `deploy/kubernetes`, rendered by `kubectl kustomize` (the
 /// `KUBECTL` the `kubernetes` stage of scripts/test installs, else `kubectl`
-/// on PATH) and parsed.
-struct RenderedOverlay {
+/// on PATH) and parsed. Immutable once built, so it is shared across tests
+/// although Yams' `Node` is not marked `Sendable`.
+struct RenderedOverlay: @unchecked Sendable {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     let name: String
     let text: String
     let objects: [Node]
 
-    /// The overlay, rendered once per test run: `kubectl` blocks the calling
-    /// thread, and every test calling it blocked Swift's cooperative threads
-    /// (two here) long enough to starve the in-process servers of other suites.
-    static func named(_ name: String) throws -> RenderedOverlay {
-        guard let render = Self.renders[name] else { throw TestServerError("no overlay named \(name)") }
+    /// The overlay, rendered once per test run on a thread of its own:
+    /// `kubectl` blocks the calling thread, and a render inside a lazy
+    /// static's initializer holds Swift's cooperative threads (two on a
+    /// two-core machine: one rendering, the others waiting on the static),
+    /// which starves the in-process servers of other suites meanwhile.
+    static func named(_ name: String) async throws -> RenderedOverlay {
+        guard let render = try await Self.renders.value[name] else { throw TestServerError("no overlay named \(name)") }
         return try render.get()
     }
 
-    nonisolated(unsafe) private static let renders: [String: Result<RenderedOverlay, any Error>] = Dictionary(
-        uniqueKeysWithValues: ["dev", "prod"].map { name in (name, Result { try RenderedOverlay(name) }) }
-    )
+    private static let renders = Task {
+        try await offloaded {
+            Dictionary(uniqueKeysWithValues: ["dev", "prod"].map { name in (name, Result { try RenderedOverlay(name) }) })
+        }
+    }
 
     init(_ name: String) throws {
         let output = NSTemporaryDirectory() + "kustomize-\(name)-\(UUID().uuidString).yaml"
