@@ -49,6 +49,17 @@ import Testing
         try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
     }
 
+    /// The response's `Server-Timing` entries (its attempt chain) without
+    /// their durations, each checked to be there and in milliseconds.
+    static func attemptChain(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
+        let value = response.headers[HTTPField.Name("Server-Timing")!] ?? ""
+        return value.split(separator: ", ").map { entry in
+            let parts = entry.split(separator: ";dur=")
+            #expect(parts.count == 2 && Double(parts[1]) != nil, "\(entry) has no duration in ms", sourceLocation: sourceLocation)
+            return String(parts[0])
+        }
+    }
+
     /// TRACE must not carry content (RFC 9110 §9.3.8) and AsyncHTTPClient
     /// refuses to send it: forwarded without, instead of a 502.
     @Test func traceIsForwardedWithoutItsContent() async throws {
@@ -91,12 +102,19 @@ import Testing
         let healthy = try await TestUpstream()
         failing.set(.status(503))
         try await self.withGateway([failing, healthy]) { client in
+            var chains: [[String]] = []
             for _ in 0..<6 {
                 let response = try await self.get(client)
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("ok from \(healthy.port)"))
+                chains.append(Self.attemptChain(response))
             }
             #expect(failing.hits >= 1)
+            // Each answer names its tries: the retried ones both.
+            let retried = [#"try;desc="127.0.0.1:\#(failing.port) 503""#, #"try;desc="127.0.0.1:\#(healthy.port) 200""#, #"gateway;desc="upstream""#]
+            let direct = [#"try;desc="127.0.0.1:\#(healthy.port) 200""#, #"gateway;desc="upstream""#]
+            #expect(chains.allSatisfy { $0 == retried || $0 == direct }, "\(chains)")
+            #expect(chains.contains(retried), "\(chains)")
         }
     }
 
@@ -139,6 +157,7 @@ import Testing
             let response = try await self.get(client)
             #expect(response.status == .gatewayTimeout)
             #expect(response.headers[.contentType] == "application/problem+json")
+            #expect(Self.attemptChain(response) == [#"try;desc="127.0.0.1:\#(slow.port) timeout""#, #"gateway;desc="deadline""#])
         }
     }
 
@@ -150,6 +169,7 @@ import Testing
             let refused = try await self.get(client)
             #expect(refused.status == .serviceUnavailable, "the open breaker refuses without calling")
             #expect(refused.headers[.retryAfter] != nil)
+            #expect(Self.attemptChain(refused) == [#"gateway;desc="breaker-open""#])
             #expect(upstream.hits == 3)
             let health = try await self.get(client, "/health")
             #expect(String(buffer: health.body).contains(#""output":"open""#))
@@ -210,7 +230,11 @@ import Testing
         a.set(.status(503))
         b.set(.status(503))
         try await self.withGateway([a, b], ["RETRY_BUDGET_PERCENT": "0", "RETRY_BUDGET_MIN_CONCURRENCY": "0"]) { client in
-            for _ in 0..<10 { #expect(try await self.get(client).status == .serviceUnavailable) }
+            for _ in 0..<10 {
+                let response = try await self.get(client)
+                #expect(response.status == .serviceUnavailable)
+                #expect(Self.attemptChain(response).last == #"gateway;desc="retry-budget""#)
+            }
             #expect(a.hits + b.hits == 10, "no retry at all with an empty budget")
             let text = try await String(buffer: self.get(client, "/metrics").body)
             #expect(text.contains("gateway_retry_budget_exhausted_total 10"))

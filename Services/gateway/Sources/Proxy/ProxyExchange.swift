@@ -66,6 +66,11 @@ final class ProxyExchange {
     private var lastUpstreamRead = NIODeadline.now()
     private var status = 0
     private var upstreamKeepAlive = true
+    /// Each try's endpoint, outcome and time, for the `Server-Timing` header.
+    private var chain = AttemptChain()
+    private var tryStarted = NIODeadline.now()
+    /// A retry was due and the retry budget refused it.
+    private var retryRefusedByBudget = false
 
     init(head: HTTPRequestHead, client: ProxyHandler, clientAddress: String?, engine: ProxyEngine, loop: ProxyLoop, eventLoop: any EventLoop) {
         self.head = head
@@ -90,7 +95,7 @@ final class ProxyExchange {
         self.engine.counters.activeRequests.add(1, ordering: .relaxed)
         let length = self.head.headers.first(name: "content-length").flatMap(Int.init)
         if let length, length > self.engine.configuration.maxBodySize {
-            return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize))
+            return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize), cause: .tooLarge)
         }
         // The body is read before the first try (or streamed once connected):
         // the client may send it now.
@@ -112,7 +117,7 @@ final class ProxyExchange {
         case .body(let buffer):
             self.bodyBytes += buffer.readableBytes
             guard self.bodyBytes <= self.engine.configuration.maxBodySize else {
-                return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize))
+                return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize), cause: .tooLarge)
             }
             guard !self.dropsBody else { return }
             if self.streaming, let connection = self.connection, self.phase == .awaitingHead || self.phase == .responding {
@@ -163,12 +168,15 @@ final class ProxyExchange {
     private func startAttempt() {
         self.cancelTimer()
         let now = NIODeadline.now()
-        guard now < self.deadline else { return self.answer(ProxyProblem.deadlinePassed) }
+        guard now < self.deadline else { return self.answer(ProxyProblem.deadlinePassed, cause: .deadline) }
         guard let (endpoint, _) = self.engine.endpoints.pick(excluding: self.tried, now: .now) else {
             self.engine.logger.debug("no upstream endpoint to try", metadata: ["attempt": "\(self.attempts + 1)", "requestId": "\(self.requestID)"])
-            return self.answer(ProxyProblem.noHealthyUpstream)
+            // pick() passes over an untried endpoint only when its breaker refuses the call.
+            let untried = self.engine.endpoints.all.contains { !self.tried.contains($0.url) }
+            return self.answer(ProxyProblem.noHealthyUpstream, cause: untried ? .breakerOpen : .noHealthyUpstream)
         }
         self.tried.insert(endpoint.url)
+        self.tryStarted = now
         self.attempts += 1
         if self.attempts > 1, !self.countsAsRetry {
             self.countsAsRetry = true
@@ -247,16 +255,22 @@ final class ProxyExchange {
         self.connection = nil
         self.record(success: false, outcome: failure.rawValue)
         let retryable = !self.streaming && (anyMethod || self.idempotent)
-        if retryable, self.attempts < self.engine.configuration.maxAttempts, let delay = self.retryDelay(retryAfter: nil),
-            self.engine.budgetAllowsRetry()
-        {
+        if retryable, self.attempts < self.engine.configuration.maxAttempts, let delay = self.retryDelay(retryAfter: nil), self.budgetAllowsRetry() {
             return self.retry(after: delay)
         }
         switch failure {
-        case .timeout: self.answer(ProxyProblem.deadlinePassed)
-        case .connect: self.answer(ProxyProblem.noHealthyUpstream)
-        case .reset: self.answer(ProxyProblem.badGateway)
+        case .timeout: self.answer(ProxyProblem.deadlinePassed, cause: .deadline)
+        case .connect: self.answer(ProxyProblem.noHealthyUpstream, cause: .noHealthyUpstream)
+        case .reset: self.answer(ProxyProblem.badGateway, cause: .badGateway)
         }
+    }
+
+    /// The retry budget's verdict on a retry that is otherwise due; a
+    /// refusal is remembered as the answer's cause.
+    private func budgetAllowsRetry() -> Bool {
+        let allowed = self.engine.budgetAllowsRetry()
+        if !allowed { self.retryRefusedByBudget = true }
+        return allowed
     }
 
     /// The delay before the next try, or `nil` when it would end past the deadline.
@@ -275,6 +289,7 @@ final class ProxyExchange {
         guard let endpoint = self.endpoint else { return }
         self.endpoint = nil
         let effect = endpoint.recordCall(success: success, now: .now, ejectAfter: self.engine.configuration.ejectAfterFailures)
+        self.chain.addTry(authority: endpoint.authority, outcome: outcome, duration: NIODeadline.now() - self.tryStarted)
         self.loop.countAttempt(endpoint: endpoint.url, outcome: outcome)
         if let state = effect.breakerChanged { self.engine.metrics.breaker(endpoint.url, state: state) }
         if effect.ejected { self.engine.metrics.ejection(endpoint.url) }
@@ -293,7 +308,7 @@ final class ProxyExchange {
             self.upstreamKeepAlive = head.isKeepAlive
             if RetryPolicy.isRetryableStatus(code), self.idempotent, !self.streaming, self.attempts < self.engine.configuration.maxAttempts,
                 let delay = self.retryDelay(retryAfter: RetryPolicy.retryAfter(head.headers.first(name: "retry-after"))),
-                self.engine.budgetAllowsRetry()
+                self.budgetAllowsRetry()
             {
                 self.record(success: code < 500, outcome: String(code))
                 // Its body is not wanted: the connection goes rather than draining it.
@@ -359,6 +374,7 @@ final class ProxyExchange {
             self.closesClient = true
         }
         if self.closesClient || !self.requestEnded { headers.add(name: "Connection", value: "close") }
+        headers.add(name: "Server-Timing", value: self.chain.value(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
         self.client?.write(.head(HTTPResponseHead(version: version, status: upstream.status, headers: headers)))
         self.lastUpstreamRead = .now()
         self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
@@ -367,14 +383,21 @@ final class ProxyExchange {
     // MARK: ends
 
     /// Answers with `problem` (when no response byte has gone out) and ends the exchange.
-    private func answer(_ problem: ProblemDetails) {
+    private func answer(_ problem: ProblemDetails, cause: AttemptChain.Cause) {
         guard self.phase != .finished, self.phase != .responding else { return self.abort() }
         self.connection?.close()
         self.connection = nil
         let close = self.closesClient || !self.requestEnded
-        self.client?.writeProblem(problem, requestID: self.requestID, path: self.head.uri, close: close)
+        let timing = self.chain.value(cause: self.answerCause(cause), total: NIODeadline.now() - self.started)
+        self.client?.writeProblem(problem, requestID: self.requestID, path: self.head.uri, close: close, serverTiming: timing)
         self.status = problem.status.code
         self.finish(status: self.status)
+    }
+
+    /// `cause`, unless a retry that would have been made was refused by the
+    /// retry budget: then the budget decided the answer.
+    private func answerCause(_ cause: AttemptChain.Cause) -> AttemptChain.Cause {
+        self.retryRefusedByBudget ? .retryBudget : cause
     }
 
     /// Part of the response went out and the rest cannot follow: both connections close.

@@ -184,13 +184,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Answers with `problem` as problem+json.
-    func writeProblem(_ problem: ProblemDetails, requestID: String, path: String, close: Bool) {
+    func writeProblem(_ problem: ProblemDetails, requestID: String, path: String, close: Bool, serverTiming: String) {
         let body = problem.encodedBody(instance: String(path.prefix { $0 != "?" }), requestID: requestID)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: ProblemDetails.mediaType)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "X-Request-ID", value: requestID)
         if let seconds = problem.retryAfterSeconds { headers.add(name: "Retry-After", value: String(seconds)) }
+        headers.add(name: "Server-Timing", value: serverTiming)
         if close { headers.add(name: "Connection", value: "close") }
         self.write(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: problem.status.code), headers: headers)))
         self.write(.body(.byteBuffer(body)))
