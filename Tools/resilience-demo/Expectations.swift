@@ -28,6 +28,9 @@ enum Expectations {
         } else {
             failures.append("no recovery within \(Self.recoveryBudgetMs) ms of the fault's removal")
         }
+        if let unattributed = result.requests.errorsByCause["unattributed"] {
+            failures.append("\(unattributed) client-visible error(s) with no cause the answer names; the first: \(result.requests.firstUnattributed ?? "?")")
+        }
         if scenario.readsMustSucceed, result.readErrorRatePercent > Self.readErrorLimitPercent {
             failures.append("client-visible read errors \(result.readErrorRatePercent) % > \(Self.readErrorLimitPercent) %")
         }

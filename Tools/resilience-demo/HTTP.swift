@@ -13,6 +13,8 @@ struct Exchange: Sendable {
     var body: Data
     var latencyMs: Double
     var error: String?
+    /// The gateway's attempt chain (its `Server-Timing`), when it answered.
+    var serverTiming: String?
 
     static func perform(
         _ client: HTTPClient, _ method: HTTPMethod, _ url: String, json: String? = nil, headers: [(String, String)] = [], timeoutMs: Int
@@ -28,7 +30,10 @@ struct Exchange: Sendable {
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeoutMs)))
             let body = try await response.body.collect(upTo: 1 << 20)
-            return Exchange(status: Int(response.status.code), body: Data(body.readableBytesView), latencyMs: (ContinuousClock.now - started).milliseconds)
+            return Exchange(
+                status: Int(response.status.code), body: Data(body.readableBytesView), latencyMs: (ContinuousClock.now - started).milliseconds,
+                serverTiming: response.headers["Server-Timing"].joined(separator: ", ")
+            )
         } catch {
             return Exchange(status: nil, body: Data(), latencyMs: (ContinuousClock.now - started).milliseconds, error: String(describing: error))
         }

@@ -59,9 +59,14 @@ struct LoadGenerator: Sendable {
         } else {
             exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/api/data", timeoutMs: self.clientTimeoutMs)
         }
-        let sample = LoadRecorder.Sample(
+        var sample = LoadRecorder.Sample(
             atMs: self.timeline.offset() - Int(exchange.latencyMs), isWrite: isWrite, status: exchange.status, latencyMs: exchange.latencyMs
         )
+        if !sample.ok {
+            sample.cause = ErrorCause.of(exchange)
+            let got = exchange.status.map { "HTTP \($0), Server-Timing: \(exchange.serverTiming ?? "none")" } ?? (exchange.error ?? "no answer")
+            sample.answer = "\(isWrite ? "write" : "read") after \(Int(exchange.latencyMs)) ms: \(got)"
+        }
         self.recorder.record(sample)
         if isWrite, sample.ok, let id = Self.itemID(exchange.body) {
             self.recorder.acknowledgeWrite(id: id)

@@ -9,6 +9,10 @@ final class LoadRecorder: Sendable {
         /// HTTP status, or `nil` for a transport error / client timeout.
         var status: Int?
         var latencyMs: Double
+        /// Why it failed, for a failed request; `nil` when nothing says.
+        var cause: ErrorCause?
+        /// What the failed request got, to show one that no cause explains.
+        var answer: String?
         var ok: Bool { self.status.map { (200..<300).contains($0) } ?? false }
     }
 

@@ -15,6 +15,7 @@ enum ReportPrinter {
             "-- \(result.scenario): summary",
             "requests       \(requests.total) (ok \(requests.ok), failed \(requests.failed)); reads \(requests.reads) (errors \(requests.readErrors)); writes \(requests.writes) (acknowledged \(requests.writesAcknowledged))",
             "by status      \(statuses)",
+            "errors by cause \(Self.causes(requests.errorsByCause))",
             "latency        p50 \(result.latency.p50Ms) ms, p99 \(result.latency.p99Ms) ms, max \(result.latency.maxMs) ms (deadline \(result.settings.requestDeadlineMs) ms)",
             "time to detect \(detect)\(budget)\(result.detectedBy.map { ": \($0)" } ?? "")",
             "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(Expectations.recoveryBudgetMs) ms)",
@@ -26,6 +27,11 @@ enum ReportPrinter {
         lines.append("result         " + (result.passed ? "PASS" : "FAIL"))
         lines += result.failures.map { "  - \($0)" }
         return lines.joined(separator: "\n")
+    }
+
+    /// "dependency down: 34, deadline passed: 1", or "none".
+    static func causes(_ counts: [String: Int]) -> String {
+        counts.isEmpty ? "none" : counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
     }
 
     /// "10.89.0.5:8081 310 ms, 10.89.0.6:8081 420 ms after the fault's removal".

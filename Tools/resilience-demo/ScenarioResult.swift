@@ -16,6 +16,11 @@ struct ScenarioResult: Codable, Sendable {
         var writesAcknowledged = 0
         /// Count per HTTP status; "error" for a transport error or client timeout.
         var byStatus: [String: Int] = [:]
+        /// Failed requests per cause (``ErrorCause``); "unattributed" for
+        /// those whose answer names none.
+        var errorsByCause: [String: Int] = [:]
+        /// What the first unattributed failure got.
+        var firstUnattributed: String?
     }
 
     struct Latency: Codable, Sendable {
@@ -57,7 +62,13 @@ extension ScenarioResult.Requests {
         for sample in samples {
             self.total += 1
             self.byStatus[sample.status.map(String.init) ?? "error", default: 0] += 1
-            if sample.ok { self.ok += 1 } else { self.failed += 1 }
+            if sample.ok {
+                self.ok += 1
+            } else {
+                self.failed += 1
+                self.errorsByCause[sample.cause?.rawValue ?? "unattributed", default: 0] += 1
+                if sample.cause == nil, self.firstUnattributed == nil { self.firstUnattributed = sample.answer }
+            }
             if sample.isWrite {
                 self.writes += 1
             } else {

@@ -33,7 +33,9 @@ and acknowledged writes lost (each looked up in PostgreSQL).
 Exits 1 when an expectation fails: an acknowledged write lost; a client waited
 past the gateway's deadline; no detection within 3 health intervals; no
 recovery within 10 s of the fault's removal; for redis-outage, flaky-upstream
-and replica-crash, client-visible read errors above 0.1 %. Exits 2 on a usage
+and replica-crash, client-visible read errors above 0.1 %; a client-visible
+error that its answer does not attribute to a cause (the gateway's
+Server-Timing and data-api's problem title; "errors by cause" in the summary). Exits 2 on a usage
 error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
 frozen replica resumed, PostgreSQL and Redis started.
 

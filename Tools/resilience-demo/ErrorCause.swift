@@ -1,0 +1,61 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Why a client-visible error happened, read from the answer itself: the
+/// gateway's attempt chain (the `gateway;desc="<cause>"` entry of its
+/// `Server-Timing`, see docs/architecture.md) and, for an upstream's own
+/// answer, data-api's problem title. An error that fits none is unattributed
+/// and fails the scenario.
+enum ErrorCause: String, Codable, CaseIterable, Sendable {
+    case noHealthyUpstream = "no healthy upstream"
+    case breakerOpen = "breaker open"
+    case retryBudget = "retry budget spent"
+    case deadline = "deadline passed"
+    case badGateway = "upstream failed to answer"
+    case dependencyDown = "dependency down"
+    case injectedFault = "injected fault"
+    case replicaStarting = "replica starting"
+    case gatewayUnreachable = "gateway unreachable"
+
+    /// The cause of a failed exchange, or `nil` when the answer does not say.
+    static func of(_ exchange: Exchange) -> ErrorCause? {
+        guard exchange.status != nil else {
+            // No answer: a refused or reset connection means no gateway
+            // listened; a client timeout is the gateway's deadline broken.
+            let error = exchange.error ?? ""
+            return error.contains("connect") || error.contains("reset") || error.contains("refused") ? .gatewayUnreachable : nil
+        }
+        switch Self.gatewayCause(exchange.serverTiming) {
+        case "upstream": return Self.upstreamCause(exchange.body)
+        // The budget stopped the retries, but an answer that says why the
+        // upstream failed (every replica shares PostgreSQL) names the cause.
+        case "retry-budget": return Self.upstreamCause(exchange.body) ?? .retryBudget
+        case "no-healthy-upstream": return .noHealthyUpstream
+        case "breaker-open": return .breakerOpen
+        case "deadline": return .deadline
+        case "bad-gateway": return .badGateway
+        default: return nil
+        }
+    }
+
+    /// The cause the gateway's `Server-Timing` names, e.g. `deadline` in
+    /// `try;desc="10.0.0.5:8081 timeout";dur=2000.3, gateway;desc="deadline";dur=2001.0`.
+    static func gatewayCause(_ serverTiming: String?) -> String? {
+        guard let entry = serverTiming?.split(separator: ",").last?.drop(while: { $0 == " " }), entry.hasPrefix("gateway;desc=\"") else { return nil }
+        return String(entry.dropFirst("gateway;desc=\"".count).prefix { $0 != "\"" })
+    }
+
+    /// data-api's own error answers, by their problem title.
+    private static func upstreamCause(_ body: Data) -> ErrorCause? {
+        struct Problem: Decodable { var title: String? }
+        switch (try? JSONDecoder().decode(Problem.self, from: body))?.title {
+        case "Database unavailable": return .dependencyDown
+        case "Injected fault": return .injectedFault
+        case "Starting": return .replicaStarting
+        default: return nil
+        }
+    }
+}
