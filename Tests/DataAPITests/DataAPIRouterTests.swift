@@ -271,6 +271,22 @@ import Testing
             #expect(try await client.json(.get, "/health/ready").status == .ok, "faults apply to /api only")
             _ = try await client.json(.put, "/admin/chaos", #"{"errorRate":0,"latencyMs":0}"#, headers: [.authorization: "Bearer \(token)"])
             #expect(try await client.json(.get, "/api/data").status == .ok)
+            // A poison path: that path alone fails, every time.
+            let badPath = try await client.json(.put, "/admin/chaos", #"{"errorRate":0,"latencyMs":0,"failPath":"/admin/chaos"}"#, headers: [.authorization: "Bearer \(token)"])
+            #expect(badPath.status == .unprocessableContent)
+            #expect(badPath.text.contains("failPath"))
+            let poison = try await client.json(.put, "/admin/chaos", #"{"errorRate":0,"latencyMs":0,"failPath":"/api/items/7"}"#, headers: [.authorization: "Bearer \(token)"])
+            #expect(poison.status == .ok)
+            #expect(poison.text.contains(#""failPath":"\/api\/items\/7""#) || poison.text.contains(#""failPath":"/api/items/7""#), "\(poison.text)")
+            for _ in 0..<3 {
+                let failed = try await client.json(.get, "/api/items/7?fields=all")
+                #expect(failed.status == .internalServerError)
+                #expect(failed.text.contains(#""title":"Injected fault""#))
+            }
+            #expect(try await client.json(.get, "/api/items/8").status == .notFound, "other paths are untouched")
+            #expect(try await client.json(.get, "/api/data").status == .ok)
+            _ = try await client.json(.put, "/admin/chaos", #"{"errorRate":0,"latencyMs":0}"#, headers: [.authorization: "Bearer \(token)"])
+            #expect(try await client.json(.get, "/api/items/7").status == .notFound, "a PUT without failPath clears it")
         }
         try await self.servers.withApp { client in
             let status = try await client.json(.put, "/admin/chaos", "{}").status

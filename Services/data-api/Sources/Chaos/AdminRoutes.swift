@@ -19,13 +19,16 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         }
         group.put("chaos") { request, context in
             let update = try await request.decodeJSON(as: ChaosUpdate.self, limit: 4096, context: context)
-            let values = ChaosSettings.Values(errorRate: update.errorRate, latencyMs: update.latencyMs)
+            let values = ChaosSettings.Values(errorRate: update.errorRate, latencyMs: update.latencyMs, failPath: update.failPath)
             var errors: [ProblemDetails.FieldError] = []
             if !ChaosSettings.Values.errorRateRange.contains(values.errorRate) || !values.errorRate.isFinite {
                 errors.append(.init(field: "errorRate", detail: "must be from 0 to 1"))
             }
             if !ChaosSettings.Values.latencyRange.contains(values.latencyMs) {
                 errors.append(.init(field: "latencyMs", detail: "must be from 0 to 60000"))
+            }
+            if let failPath = update.failPath, !failPath.hasPrefix("/api/") || failPath.unicodeScalars.count > ChaosSettings.Values.failPathMaxLength {
+                errors.append(.init(field: "failPath", detail: "must be a path under /api/ of at most \(ChaosSettings.Values.failPathMaxLength) characters"))
             }
             if let wedgeMs = update.wedgeMs, !ProcessWedge.range.contains(wedgeMs) {
                 errors.append(.init(field: "wedgeMs", detail: "must be from 0 to 600000"))
@@ -34,7 +37,10 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
                 throw ProblemDetails(.unprocessableContent, title: "Validation failed", errors: errors)
             }
             self.chaos.current = values
-            context.logger.notice("fault injection changed", metadata: ["error_rate": "\(values.errorRate)", "latency_ms": "\(values.latencyMs)"])
+            context.logger.notice(
+                "fault injection changed",
+                metadata: ["error_rate": "\(values.errorRate)", "latency_ms": "\(values.latencyMs)", "fail_path": "\(values.failPath ?? "-")"]
+            )
             if let wedgeMs = update.wedgeMs, wedgeMs > 0 {
                 context.logger.critical("wedging the process on purpose (demo fault injection)", metadata: ["wedge_ms": "\(wedgeMs)"])
                 ProcessWedge.start(for: .milliseconds(wedgeMs))
@@ -49,11 +55,13 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
     }
 }
 
-/// The body of `PUT /admin/chaos`: the settings, and optionally `wedgeMs`,
-/// which wedges the whole process for that long (demo only, see ``ProcessWedge``).
+/// The body of `PUT /admin/chaos`: the settings (a PUT replaces them all:
+/// no `failPath` clears it), and optionally `wedgeMs`, which wedges the whole
+/// process for that long (demo only, see ``ProcessWedge``).
 struct ChaosUpdate: Decodable, Sendable {
     var errorRate: Double
     var latencyMs: Int
+    var failPath: String?
     var wedgeMs: Int?
 }
 

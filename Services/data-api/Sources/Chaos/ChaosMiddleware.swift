@@ -2,7 +2,8 @@ import Hummingbird
 import Shared
 
 /// Applies ``ChaosSettings`` to the routes it wraps: sleeps `latencyMs`, then
-/// answers a share `errorRate` of requests with a 500 problem.
+/// answers a share `errorRate` of requests, and every request to `failPath`,
+/// with a 500 problem.
 struct ChaosMiddleware<Context: RequestContext>: RouterMiddleware {
     let settings: ChaosSettings
 
@@ -13,6 +14,9 @@ struct ChaosMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if chaos.errorRate > 0, Double.random(in: 0..<1) < chaos.errorRate {
             throw ProblemDetails(.internalServerError, title: "Injected fault", detail: "Fault injection is on (CHAOS_ERROR_RATE).")
+        }
+        if let failPath = chaos.failPath, request.uri.path == failPath {
+            throw ProblemDetails(.internalServerError, title: "Injected fault", detail: "Fault injection fails this path (failPath).")
         }
         return try await next(request, context)
     }
