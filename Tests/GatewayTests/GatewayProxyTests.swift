@@ -224,6 +224,36 @@ import Testing
         }
     }
 
+    /// A request that every replica answers 500 carries its own fault (a
+    /// poison request): it is retried, but counted against no endpoint, so
+    /// it opens no breaker and ejects no replica, while a replica that fails
+    /// what another serves is still judged (anEjectedEndpointReturnsAfterItHeals).
+    @Test func aRequestThatFailsOnEveryEndpointJudgesNone() async throws {
+        let a = try await TestUpstream()
+        let b = try await TestUpstream()
+        let settings = ["BREAKER_CONSECUTIVE_FAILURES": "2", "EJECT_CONSECUTIVE_FAILURES": "2", "RETRY_BUDGET_PERCENT": "100"]
+        try await self.withGateway([a, b], settings) { client in
+            a.set(.status(500))
+            b.set(.status(500))
+            for _ in 0..<6 {
+                let response = try await self.get(client)
+                #expect(response.status == .internalServerError)
+                #expect(Self.attemptChain(response).count == 4, "three tries, then the answer: \(Self.attemptChain(response))")
+            }
+            let health = String(buffer: try await self.get(client, "/health").body)
+            #expect(!health.contains("ejected") && !health.contains(#""output":"open""#), "\(health)")
+            let metrics = String(buffer: try await self.get(client, "/metrics").body)
+            #expect(!metrics.contains("gateway_ejections_total{"), "no ejection")
+            // One endpoint failing what the other serves is still counted.
+            b.set(.ok)
+            for _ in 0..<6 { #expect(try await self.get(client).status == .ok) }
+            try await waitUntil("a ejected or its breaker open") {
+                let health = String(buffer: try await self.get(client, "/health").body)
+                return health.contains("ejected") || health.contains(#""output":"open""#)
+            }
+        }
+    }
+
     @Test func theRetryBudgetStopsARetryStorm() async throws {
         let a = try await TestUpstream()
         let b = try await TestUpstream()

@@ -71,6 +71,11 @@ final class ProxyExchange {
     private var tryStarted = NIODeadline.now()
     /// A retry was due and the retry budget refused it.
     private var retryRefusedByBudget = false
+    /// Endpoints that answered this request `500`, not yet counted against
+    /// them: see ``settleServerErrors(requestFault:)``.
+    private var serverErrors: [Endpoint] = []
+    /// Every try so far was answered `500`.
+    private var onlyServerErrors = true
 
     init(head: HTTPRequestHead, client: ProxyHandler, clientAddress: String?, engine: ProxyEngine, loop: ProxyLoop, eventLoop: any EventLoop) {
         self.head = head
@@ -285,14 +290,38 @@ final class ProxyExchange {
         self.schedule(in: delay)
     }
 
+    /// Ends the current try: its attempt-chain entry and metric, and its
+    /// outcome for the endpoint's breaker and ejection (a `500` only once the
+    /// exchange ends, see ``settleServerErrors(requestFault:)``).
     private func record(success: Bool, outcome: String) {
         guard let endpoint = self.endpoint else { return }
         self.endpoint = nil
-        let effect = endpoint.recordCall(success: success, now: .now, ejectAfter: self.engine.configuration.ejectAfterFailures)
         self.chain.addTry(authority: endpoint.authority, outcome: outcome, duration: NIODeadline.now() - self.tryStarted)
         self.loop.countAttempt(endpoint: endpoint.url, outcome: outcome)
+        if outcome == "500" {
+            self.serverErrors.append(endpoint)
+        } else {
+            self.onlyServerErrors = false
+            self.account(endpoint, success: success)
+        }
+    }
+
+    private func account(_ endpoint: Endpoint, success: Bool) {
+        let effect = endpoint.recordCall(success: success, now: .now, ejectAfter: self.engine.configuration.ejectAfterFailures)
         if let state = effect.breakerChanged { self.engine.metrics.breaker(endpoint.url, state: state) }
         if effect.ejected { self.engine.metrics.ejection(endpoint.url) }
+    }
+
+    /// Counts the `500`s this request got against their endpoints, unless
+    /// the request itself is at fault: every try, on two endpoints or more,
+    /// was answered `500` (a poison request; the fault travels with it). A
+    /// replica is judged by the failures the others do not share, so a
+    /// request that fails everywhere opens no breaker and ejects no one.
+    private func settleServerErrors(requestFault: Bool) {
+        for endpoint in self.serverErrors {
+            if requestFault { endpoint.abandonCall() } else { self.account(endpoint, success: false) }
+        }
+        self.serverErrors.removeAll()
     }
 
     // MARK: the upstream's side
@@ -414,6 +443,7 @@ final class ProxyExchange {
         self.cancelTimer()
         self.engine.counters.activeRequests.subtract(1, ordering: .relaxed)
         if self.countsAsRetry { self.engine.counters.activeRetries.subtract(1, ordering: .relaxed) }
+        if !self.serverErrors.isEmpty { self.settleServerErrors(requestFault: status == 500 && self.onlyServerErrors && self.tried.count > 1) }
         if let status {
             let duration = Duration.nanoseconds((NIODeadline.now() - self.started).nanoseconds)
             self.loop.countRequest(method: self.head.method, status: status, duration: duration)

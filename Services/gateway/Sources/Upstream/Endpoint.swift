@@ -123,8 +123,9 @@ public final class Endpoint: Sendable {
         }
     }
 
-    /// Ends a call whose outcome will never be known (its client left):
-    /// frees what ``tryAcquire(now:)`` reserved and counts nothing.
+    /// Ends a call without judging the endpoint by it (its client left, or
+    /// the request failed alike on every endpoint): frees what
+    /// ``tryAcquire(now:)`` reserved and counts nothing.
     func abandonCall() {
         self.state.withLock { state in
             state.outstanding -= 1
