@@ -3,7 +3,7 @@ enum Expectations {
     static let readErrorLimitPercent = 0.1
     static let recoveryBudgetMs = 10_000
 
-    static func failures(_ result: ScenarioResult, scenario: Scenario) -> [String] {
+    static func failures(_ result: ScenarioResult, scenario: Scenario, timeline: Timeline) -> [String] {
         var failures: [String] = []
         if let lost = result.writesLost, lost > 0 {
             failures.append("\(lost) acknowledged write(s) lost")
@@ -30,6 +30,14 @@ enum Expectations {
         }
         if let unattributed = result.requests.errorsByCause["unattributed"] {
             failures.append("\(unattributed) client-visible error(s) with no cause the answer names; the first: \(result.requests.firstUnattributed ?? "?")")
+        }
+        if scenario.poisonsOneItem {
+            let others = result.requests.failed - result.requests.poisonFailed
+            if others > 0 { failures.append("\(others) request(s) other than the poison item's failed") }
+            if result.requests.poisonFailed == 0 { failures.append("no request for the poison item failed: the fault was not in place") }
+            if let event = timeline.first([.breakerOpened, .endpointEjected], fromMs: result.faultInjectedAtMs) {
+                failures.append("the poison request judged a replica: \(event.text)")
+            }
         }
         if scenario.readsMustSucceed, result.readErrorRatePercent > Self.readErrorLimitPercent {
             failures.append("client-visible read errors \(result.readErrorRatePercent) % > \(Self.readErrorLimitPercent) %")

@@ -32,10 +32,10 @@ struct FaultHook: Sendable {
     /// server the hook starts inherits its descriptors and would hold a pipe
     /// open.
     @discardableResult
-    func run(_ action: String, _ argument: String) async throws -> String {
+    func run(_ action: String, _ argument: String, _ extra: String...) async throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-hook-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        let arguments = [self.path, action, argument]
+        let arguments = [self.path, action, argument] + extra
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             DetachedThread.start(name: "fault-hook") {
                 continuation.resume(with: Result { try Self.spawnAndWait(arguments, stdout: output.path) })

@@ -12,7 +12,8 @@ import Synchronization
 /// requests in flight: no request is cut short by the demo itself). Four in
 /// five are reads (an item by id, or `/api/data`); one in five creates an item
 /// with an `Idempotency-Key` (so the gateway may retry it) and every 2xx is
-/// recorded as an acknowledged write.
+/// recorded as an acknowledged write. With a `poisonID`, one request in ten
+/// reads that item instead.
 struct LoadGenerator: Sendable {
     let client: HTTPClient
     let gatewayURL: String
@@ -20,6 +21,7 @@ struct LoadGenerator: Sendable {
     let maxInFlight: Int
     let clientTimeoutMs: Int
     let seedIDs: [Int]
+    var poisonID: Int?
     let label: String
     let recorder: LoadRecorder
     let timeline: Timeline
@@ -47,8 +49,11 @@ struct LoadGenerator: Sendable {
 
     private func one(_ number: Int, firstError: FirstFlag) async {
         let isWrite = number % 5 == 0
+        let isPoison = !isWrite && number % 10 == 3 && self.poisonID != nil
         let exchange: Exchange
-        if isWrite {
+        if isPoison, let id = self.poisonID {
+            exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/api/items/\(id)", timeoutMs: self.clientTimeoutMs)
+        } else if isWrite {
             let name = "demo-\(self.label)-\(number)"
             exchange = await Exchange.perform(
                 self.client, .POST, self.gatewayURL + "/api/items", json: #"{"name":"\#(name)"}"#,
@@ -60,7 +65,8 @@ struct LoadGenerator: Sendable {
             exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/api/data", timeoutMs: self.clientTimeoutMs)
         }
         var sample = LoadRecorder.Sample(
-            atMs: self.timeline.offset() - Int(exchange.latencyMs), isWrite: isWrite, status: exchange.status, latencyMs: exchange.latencyMs
+            atMs: self.timeline.offset() - Int(exchange.latencyMs), isWrite: isWrite, status: exchange.status, latencyMs: exchange.latencyMs,
+            isPoison: isPoison
         )
         if !sample.ok {
             sample.cause = ErrorCause.of(exchange)

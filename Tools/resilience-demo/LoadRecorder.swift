@@ -9,6 +9,8 @@ final class LoadRecorder: Sendable {
         /// HTTP status, or `nil` for a transport error / client timeout.
         var status: Int?
         var latencyMs: Double
+        /// It asked for the poison item (``Scenario/poisonsOneItem``).
+        var isPoison = false
         /// Why it failed, for a failed request; `nil` when nothing says.
         var cause: ErrorCause?
         /// What the failed request got, to show one that no cause explains.

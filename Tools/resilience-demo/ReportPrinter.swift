@@ -24,6 +24,10 @@ enum ReportPrinter {
                 + (result.gatewayRetries.map { "; gateway retries: \($0)" } ?? ""),
             "writes lost    \(result.writesLost.map(String.init) ?? "unknown") of \(requests.writesAcknowledged) acknowledged (looked up in PostgreSQL)",
         ]
+        if requests.poison > 0 {
+            let others = requests.failed - requests.poisonFailed
+            lines.insert("poison item    \(requests.poison) requests, \(requests.poisonFailed) failed; every other request: \(others) failed", at: 3)
+        }
         lines.append("result         " + (result.passed ? "PASS" : "FAIL"))
         lines += result.failures.map { "  - \($0)" }
         return lines.joined(separator: "\n")

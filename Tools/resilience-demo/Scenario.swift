@@ -30,6 +30,10 @@ struct Scenario: Sendable {
     let detection: Detection
     /// Whether client-visible read errors must stay at or under 0.1 %.
     let readsMustSucceed: Bool
+    /// One seeded item is the poison: one read in ten asks for it, the hook
+    /// makes its path fail (`HOOK inject NAME PATH`), and every other request
+    /// must succeed with no breaker opened and no replica ejected.
+    var poisonsOneItem = false
 
     static let all: [Scenario] = [
         Scenario(
@@ -59,6 +63,10 @@ struct Scenario: Sendable {
         Scenario(
             name: "wedged-process", summary: "one replica's Swift Concurrency threads blocked; its watchdog exits it, the supervisor restarts it",
             removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false
+        ),
+        Scenario(
+            name: "poison-request", summary: "one item's path answers 500 on every replica for ~8 s, one read in ten asks for it",
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true
         ),
     ]
 

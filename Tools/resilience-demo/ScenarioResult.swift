@@ -21,6 +21,9 @@ struct ScenarioResult: Codable, Sendable {
         var errorsByCause: [String: Int] = [:]
         /// What the first unattributed failure got.
         var firstUnattributed: String?
+        /// Requests for the poison item, and those of them that failed.
+        var poison = 0
+        var poisonFailed = 0
     }
 
     struct Latency: Codable, Sendable {
@@ -62,6 +65,10 @@ extension ScenarioResult.Requests {
         for sample in samples {
             self.total += 1
             self.byStatus[sample.status.map(String.init) ?? "error", default: 0] += 1
+            if sample.isPoison {
+                self.poison += 1
+                if !sample.ok { self.poisonFailed += 1 }
+            }
             if sample.ok {
                 self.ok += 1
             } else {

@@ -16,7 +16,8 @@ struct ScenarioRunner: Sendable {
         let settings = self.options.settings
         print("\n== \(scenario.name) (\(self.options.target)): \(scenario.summary)")
         try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).waitUntilSettled()
-        let seeds = try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).seedItems(count: 10, label: scenario.name)
+        var seeds = try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).seedItems(count: 10, label: scenario.name)
+        let poisonID = scenario.poisonsOneItem ? seeds.popLast() : nil
 
         let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
         let timeline = Timeline()
@@ -25,7 +26,8 @@ struct ScenarioRunner: Sendable {
         let sampler = HealthSampler(client: self.client, gatewayURL: self.options.gatewayURL, serviceURL: self.options.serviceURL, timeline: timeline)
         let load = LoadGenerator(
             client: self.client, gatewayURL: self.options.gatewayURL, rate: self.options.rate, maxInFlight: 64,
-            clientTimeoutMs: settings.requestDeadlineMs + 5000, seedIDs: seeds, label: scenario.name, recorder: recorder, timeline: timeline
+            clientTimeoutMs: settings.requestDeadlineMs + 5000, seedIDs: seeds, poisonID: poisonID, label: scenario.name, recorder: recorder,
+            timeline: timeline
         )
         let statusRecorder = self.options.reportPath == nil ? nil : StatusRecorder(client: self.client, gatewayURL: self.options.gatewayURL, timeline: timeline)
         async let sampling: Void = sampler.run(until: stop)
@@ -43,7 +45,11 @@ struct ScenarioRunner: Sendable {
             // Stamped once the hook returns, i.e. once the fault is in place
             // (the hook itself takes a few hundred ms to start).
             injectionStartedAt = timeline.record(.note, "injecting the fault")
-            try await self.options.hook.run("inject", scenario.name)
+            if let poisonID {
+                try await self.options.hook.run("inject", scenario.name, "/api/items/\(poisonID)")
+            } else {
+                try await self.options.hook.run("inject", scenario.name)
+            }
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
         } catch {
             _ = stop.set()
@@ -75,7 +81,7 @@ struct ScenarioRunner: Sendable {
         if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL) {
             result.gatewayRetries = after - before
         }
-        result.failures = Expectations.failures(result, scenario: scenario)
+        result.failures = Expectations.failures(result, scenario: scenario, timeline: timeline)
         result.passed = result.failures.isEmpty
         return IncidentReport.Scenario(
             result: result, status: statusRecorder?.all ?? [], load: IncidentReport.slices(recorder.samples, durationMs: result.durationMs)

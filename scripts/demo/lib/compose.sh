@@ -11,12 +11,13 @@
 # restart policy applies; `docker kill` would count as a manual stop).
 # The affected replica is the first data-api container.
 #
-# The chaos scenarios (flaky-upstream, slow-upstream, wedged-process) need the
-# replicas' admin API: DEMO_DATA_API_URLS (space-separated, the first one the
-# affected replica's) and DEMO_ADMIN_TOKEN_FILE, e.g. from
-# deploy/compose.demo.yaml, which publishes them on 127.0.0.1.
+# The chaos scenarios (flaky-upstream, slow-upstream, wedged-process,
+# poison-request) need the replicas' admin API: DEMO_DATA_API_URLS
+# (space-separated, the first one the affected replica's) and
+# DEMO_ADMIN_TOKEN_FILE, e.g. from deploy/compose.demo.yaml, which publishes
+# them on 127.0.0.1.
 #
-## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME [PATH]   target_remove NAME   target_restore   target_count_writes FILE
 
 set -euo pipefail
 
@@ -116,6 +117,11 @@ target_inject() {
             for url in "${_chaos_urls[@]}"; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done
             ;;
         slow-upstream) _need_chaos_urls "$1"; chaos_put "${_chaos_urls[0]}" '{"errorRate":0,"latencyMs":3000}' ;;
+        poison-request)
+            _need_chaos_urls "$1"
+            local url
+            for url in "${_chaos_urls[@]}"; do chaos_put "$url" "{\"errorRate\":0,\"latencyMs\":0,\"failPath\":\"$2\"}"; done
+            ;;
         wedged-process)
             _need_chaos_urls "$1"
             local ids=() total=0
@@ -148,7 +154,7 @@ target_remove() {
             "$DEMO_ENGINE" unpause "$(_recall paused)" >/dev/null
             rm -f "$DEMO_STATE_DIR/paused"
             ;;
-        flaky-upstream | slow-upstream) chaos_off_all "${_chaos_urls[@]}" ;;
+        flaky-upstream | slow-upstream | poison-request) chaos_off_all "${_chaos_urls[@]}" ;;
         wedged-process)
             local deadline total ids=()
             before=$(_recall wedged)

@@ -7,11 +7,12 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF2'
-Usage: scripts/demo/lib/fault.sh inject|remove|restore SCENARIO
+Usage: scripts/demo/lib/fault.sh inject|remove|restore SCENARIO [PATH]
        scripts/demo/lib/fault.sh verify-writes FILE
 
 The target-specific side of the resilience demos, called by the driver:
-  inject SCENARIO      inject the scenario's fault
+  inject SCENARIO      inject the scenario's fault (poison-request: PATH is
+                       the path to fail on every replica)
   remove SCENARIO      remove it (for replica-crash and wedged-process: wait
                        until the process was restarted; prints how)
   restore [SCENARIO]   undo anything a demo may have left (safe at any time)
@@ -42,7 +43,7 @@ fi
 action=$1
 argument=${2:-}
 case $action in
-    inject) target_inject "$argument" ;;
+    inject) target_inject "$argument" "${3:-}" ;;
     remove) target_remove "$argument" ;;
     restore) target_restore ;;
     check) target_check ;;

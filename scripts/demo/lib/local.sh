@@ -5,7 +5,7 @@
 # (PostgreSQL, Redis and each service run by the stack's supervisord).
 # The affected replica is the first of DATA_API_PORTS.
 #
-## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME [PATH]   target_remove NAME   target_restore   target_count_writes FILE
 ## Environment: RUN_DIR, PG_PORT, REDIS_PORT, DATA_API_PORTS (as the stack was started)
 
 set -euo pipefail
@@ -75,6 +75,10 @@ target_inject() {
             while read -r url; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done < <(_replica_urls)
             ;;
         slow-upstream) chaos_put "$REPLICA_URL" '{"errorRate":0,"latencyMs":3000}' ;;
+        poison-request)
+            local url
+            while read -r url; do chaos_put "$url" "{\"errorRate\":0,\"latencyMs\":0,\"failPath\":\"$2\"}"; done < <(_replica_urls)
+            ;;
         wedged-process)
             _remember_pid "$(_replica_pid)" wedged
             chaos_put "$REPLICA_URL" '{"errorRate":0,"latencyMs":0,"wedgeMs":120000}'
@@ -95,7 +99,7 @@ target_remove() {
             kill -CONT "$(_recalled_pid stopped)" 2>/dev/null || true
             rm -f "$DEMO_STATE_DIR/stopped.pid"
             ;;
-        flaky-upstream | slow-upstream)
+        flaky-upstream | slow-upstream | poison-request)
             local urls
             mapfile -t urls < <(_replica_urls)
             chaos_off_all "${urls[@]}"

@@ -71,11 +71,9 @@ final class ProxyExchange {
     private var tryStarted = NIODeadline.now()
     /// A retry was due and the retry budget refused it.
     private var retryRefusedByBudget = false
-    /// Endpoints that answered this request `500`, not yet counted against
-    /// them: see ``settleServerErrors(requestFault:)``.
+    /// The endpoints of this request's latest tries, all answered `500`, not
+    /// yet counted against them: see ``settleServerErrors(requestFault:)``.
     private var serverErrors: [Endpoint] = []
-    /// Every try so far was answered `500`.
-    private var onlyServerErrors = true
 
     init(head: HTTPRequestHead, client: ProxyHandler, clientAddress: String?, engine: ProxyEngine, loop: ProxyLoop, eventLoop: any EventLoop) {
         self.head = head
@@ -291,19 +289,17 @@ final class ProxyExchange {
     }
 
     /// Ends the current try: its attempt-chain entry and metric, and its
-    /// outcome for the endpoint's breaker and ejection (a `500` only once the
-    /// exchange ends, see ``settleServerErrors(requestFault:)``).
+    /// outcome for the endpoint's breaker and ejection. A `500` waits for the
+    /// next other outcome or the exchange's end (``settleServerErrors(requestFault:)``);
+    /// any other outcome first settles the `500`s before it, in order.
     private func record(success: Bool, outcome: String) {
         guard let endpoint = self.endpoint else { return }
         self.endpoint = nil
         self.chain.addTry(authority: endpoint.authority, outcome: outcome, duration: NIODeadline.now() - self.tryStarted)
         self.loop.countAttempt(endpoint: endpoint.url, outcome: outcome)
-        if outcome == "500" {
-            self.serverErrors.append(endpoint)
-        } else {
-            self.onlyServerErrors = false
-            self.account(endpoint, success: success)
-        }
+        if outcome == "500" { return self.serverErrors.append(endpoint) }
+        if !self.serverErrors.isEmpty { self.settleServerErrors(requestFault: false) }
+        self.account(endpoint, success: success)
     }
 
     private func account(_ endpoint: Endpoint, success: Bool) {
@@ -312,16 +308,24 @@ final class ProxyExchange {
         if effect.ejected { self.engine.metrics.ejection(endpoint.url) }
     }
 
-    /// Counts the `500`s this request got against their endpoints, unless
-    /// the request itself is at fault: every try, on two endpoints or more,
-    /// was answered `500` (a poison request; the fault travels with it). A
-    /// replica is judged by the failures the others do not share, so a
-    /// request that fails everywhere opens no breaker and ejects no one.
+    /// Counts the pending `500`s against their endpoints, once per endpoint
+    /// (one request is one piece of evidence, however often it was retried
+    /// there), unless the request itself is at fault: it ended with every
+    /// latest try, on two endpoints or more, answered `500` (a poison
+    /// request; the fault travels with it). A replica is judged by the
+    /// failures the others do not share, so a request that fails everywhere
+    /// opens no breaker and ejects no one.
     private func settleServerErrors(requestFault: Bool) {
-        for endpoint in self.serverErrors {
-            if requestFault { endpoint.abandonCall() } else { self.account(endpoint, success: false) }
+        for (index, endpoint) in self.serverErrors.enumerated() {
+            let repeated = self.serverErrors[..<index].contains { $0 === endpoint }
+            if requestFault || repeated { endpoint.abandonCall() } else { self.account(endpoint, success: false) }
         }
         self.serverErrors.removeAll()
+    }
+
+    /// Two different endpoints or more among the pending `500`s.
+    private var serverErrorsSpanEndpoints: Bool {
+        self.serverErrors.contains { $0 !== self.serverErrors.first }
     }
 
     // MARK: the upstream's side
@@ -443,7 +447,7 @@ final class ProxyExchange {
         self.cancelTimer()
         self.engine.counters.activeRequests.subtract(1, ordering: .relaxed)
         if self.countsAsRetry { self.engine.counters.activeRetries.subtract(1, ordering: .relaxed) }
-        if !self.serverErrors.isEmpty { self.settleServerErrors(requestFault: status == 500 && self.onlyServerErrors && self.tried.count > 1) }
+        if !self.serverErrors.isEmpty { self.settleServerErrors(requestFault: status == 500 && self.serverErrorsSpanEndpoints) }
         if let status {
             let duration = Duration.nanoseconds((NIODeadline.now() - self.started).nanoseconds)
             self.loop.countRequest(method: self.head.method, status: status, duration: duration)
