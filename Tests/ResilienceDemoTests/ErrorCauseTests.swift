@@ -39,5 +39,6 @@ struct ErrorCauseTests {
         #expect(ErrorCause.of(Self.answer(503, timing: #"gateway;desc="something-new";dur=1.0"#)) == nil)
         #expect(ErrorCause.of(Self.answer(nil, error: "HTTPClientError.deadlineExceeded")) == nil, "a client timeout breaks the deadline")
         #expect(ErrorCause.of(Self.answer(nil, error: "connect(descriptor:addr:size:): Connection refused (errno: 111)")) == .gatewayUnreachable)
+        #expect(ErrorCause.of(Self.answer(nil, error: "HTTPClientError.remoteConnectionClosed")) == .gatewayUnreachable, "it died mid-answer")
     }
 }

@@ -23,10 +23,12 @@ enum ErrorCause: String, Codable, CaseIterable, Sendable {
     /// The cause of a failed exchange, or `nil` when the answer does not say.
     static func of(_ exchange: Exchange) -> ErrorCause? {
         guard exchange.status != nil else {
-            // No answer: a refused or reset connection means no gateway
-            // listened; a client timeout is the gateway's deadline broken.
+            // No answer: a refused, reset or closed connection means no
+            // gateway listened or it died mid-answer; a client timeout is the
+            // gateway's deadline broken.
             let error = exchange.error ?? ""
-            return error.contains("connect") || error.contains("reset") || error.contains("refused") ? .gatewayUnreachable : nil
+            let unreachable = ["connect", "refused", "reset", "remoteConnectionClosed"].contains { error.contains($0) }
+            return unreachable ? .gatewayUnreachable : nil
         }
         switch Self.gatewayCause(exchange.serverTiming) {
         case "upstream": return Self.upstreamCause(exchange.body)

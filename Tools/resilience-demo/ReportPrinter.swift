@@ -16,6 +16,7 @@ enum ReportPrinter {
             "requests       \(requests.total) (ok \(requests.ok), failed \(requests.failed)); reads \(requests.reads) (errors \(requests.readErrors)); writes \(requests.writes) (acknowledged \(requests.writesAcknowledged))",
             "by status      \(statuses)",
             "errors by cause \(Self.causes(requests.errorsByCause))",
+            "errors span    \(Self.span(requests))",
             "latency        p50 \(result.latency.p50Ms) ms, p99 \(result.latency.p99Ms) ms, max \(result.latency.maxMs) ms (deadline \(result.settings.requestDeadlineMs) ms)",
             "time to detect \(detect)\(budget)\(result.detectedBy.map { ": \($0)" } ?? "")",
             "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(Expectations.recoveryBudgetMs) ms)",
@@ -31,6 +32,12 @@ enum ReportPrinter {
         lines.append("result         " + (result.passed ? "PASS" : "FAIL"))
         lines += result.failures.map { "  - \($0)" }
         return lines.joined(separator: "\n")
+    }
+
+    /// "1432 ms (from 3120 ms to 4552 ms)": the outage clients saw, or "none".
+    static func span(_ requests: ScenarioResult.Requests) -> String {
+        guard let from = requests.errorsFromMs, let until = requests.errorsUntilMs else { return "none" }
+        return "\(until - from) ms (from \(from) ms to \(until) ms)"
     }
 
     /// "dependency down: 34, deadline passed: 1", or "none".

@@ -65,6 +65,10 @@ struct Scenario: Sendable {
             removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false
         ),
         Scenario(
+            name: "gateway-crash", summary: "the gateway SIGKILLed; its supervisor (or restart policy) restarts it",
+            removal: .selfHealing, detection: .notExpected, readsMustSucceed: false
+        ),
+        Scenario(
             name: "poison-request", summary: "one item's path answers 500 on every replica for ~8 s, one read in ten asks for it",
             removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true
         ),

@@ -24,6 +24,10 @@ struct ScenarioResult: Codable, Sendable {
         /// Requests for the poison item, and those of them that failed.
         var poison = 0
         var poisonFailed = 0
+        /// The outage clients saw: from the first failed request's start to
+        /// the last one's end (ms since the run began); `nil` with no failure.
+        var errorsFromMs: Int?
+        var errorsUntilMs: Int?
     }
 
     struct Latency: Codable, Sendable {
@@ -73,6 +77,8 @@ extension ScenarioResult.Requests {
                 self.ok += 1
             } else {
                 self.failed += 1
+                self.errorsFromMs = min(self.errorsFromMs ?? .max, sample.atMs)
+                self.errorsUntilMs = max(self.errorsUntilMs ?? .min, sample.atMs + Int(sample.latencyMs))
                 self.errorsByCause[sample.cause?.rawValue ?? "unattributed", default: 0] += 1
                 if sample.cause == nil, self.firstUnattributed == nil { self.firstUnattributed = sample.answer }
             }

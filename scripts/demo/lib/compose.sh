@@ -106,6 +106,11 @@ target_inject() {
             _remember crashed "$id $(_restarts "$id")"
             kill -KILL "$("$DEMO_ENGINE" inspect -f '{{.State.Pid}}' "$id")"
             ;;
+        gateway-crash)
+            id=$(_container gateway)
+            _remember gateway-crashed "$id $(_restarts "$id")"
+            kill -KILL "$("$DEMO_ENGINE" inspect -f '{{.State.Pid}}' "$id")"
+            ;;
         replica-hang)
             id=$(_container data-api)
             _remember paused "$id"
@@ -149,6 +154,11 @@ target_remove() {
             read -r id before <<<"$(_recall crashed)"
             _wait_restarted "$id" "$before" 60
             printf 'the restart policy restarted the container\n'
+            ;;
+        gateway-crash)
+            read -r id before <<<"$(_recall gateway-crashed)"
+            _wait_restarted "$id" "$before" 60
+            printf 'the restart policy restarted the gateway container\n'
             ;;
         replica-hang)
             "$DEMO_ENGINE" unpause "$(_recall paused)" >/dev/null

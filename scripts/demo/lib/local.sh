@@ -37,12 +37,13 @@ _remember_pid() {
 
 _recalled_pid() { read_pidfile "$DEMO_STATE_DIR/$1.pid" 2>/dev/null; }
 
-# Wait until supervisord runs a new process in place of the remembered one.
+# _wait_for_new_process OLD_PID SECS [PROGRAM]: wait until supervisord runs a
+# new process of PROGRAM (default: the affected replica) in place of OLD_PID.
 _wait_for_new_process() {
-    local old=$1 secs=$2 deadline pid
+    local old=$1 secs=$2 program=${3:-$REPLICA} deadline pid
     deadline=$(_deadline_after "$secs")
-    until pid=$(sv_pid "$REPLICA") && [[ $pid != "$old" ]] && pid_alive "$pid"; do
-        _past "$deadline" && die "$REPLICA was not restarted within ${secs}s"
+    until pid=$(sv_pid "$program") && [[ $pid != "$old" ]] && pid_alive "$pid"; do
+        _past "$deadline" && die "$program was not restarted within ${secs}s"
         sleep 0.1
     done
 }
@@ -70,6 +71,11 @@ target_inject() {
             _remember_pid "$pid" stopped
             kill -STOP "$pid"
             ;;
+        gateway-crash)
+            local pid; pid=$(sv_pid gateway) || die "the gateway is not running"
+            _remember_pid "$pid" gateway-crashed
+            kill -KILL "$pid"
+            ;;
         flaky-upstream)
             local url
             while read -r url; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done < <(_replica_urls)
@@ -94,6 +100,10 @@ target_remove() {
         replica-crash)
             _wait_for_new_process "$(_recalled_pid crashed)" 30
             printf 'supervisord started a new process\n'
+            ;;
+        gateway-crash)
+            _wait_for_new_process "$(_recalled_pid gateway-crashed)" 30 gateway
+            printf 'supervisord started a new gateway process\n'
             ;;
         replica-hang)
             kill -CONT "$(_recalled_pid stopped)" 2>/dev/null || true
