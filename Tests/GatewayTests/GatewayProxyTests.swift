@@ -254,6 +254,36 @@ import Testing
         }
     }
 
+    /// Past `MAX_IN_FLIGHT_REQUESTS`, a request is refused at once (no
+    /// upstream tried, no wait for a slot), and admitted again once a slot frees.
+    @Test func requestsPastTheInFlightLimitAreShedAtOnce() async throws {
+        let upstream = try await TestUpstream()
+        try await self.withGateway([upstream], ["MAX_IN_FLIGHT_REQUESTS": "2"]) { client in
+            let port = try #require(client.port)
+            // Each request on a connection of its own (a shed one closes its connection).
+            func send(_ path: String) throws -> RawHTTPConnection {
+                let connection = try RawHTTPConnection(port: port)
+                try connection.send("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                return connection
+            }
+            upstream.set(.delay(.seconds(1)))
+            let slow = try [send("/api/items/1"), send("/api/items/2")]
+            try await waitUntil("two requests at the upstream") { upstream.hits >= 2 }
+            let started = ContinuousClock.now
+            let shed = try await send("/api/items/3").readAll().text
+            #expect(ContinuousClock.now - started < .seconds(1), "refused at once, not after a wait")
+            #expect(shed.hasPrefix("HTTP/1.1 503"), "\(shed)")
+            #expect(shed.contains("Retry-After: 1\r\n"))
+            #expect(shed.contains(#""title":"Overloaded""#))
+            #expect(shed.contains(#"Server-Timing: gateway;desc="load-shed";dur="#))
+            #expect(upstream.hits == 2, "the shed request reached no upstream")
+            for connection in slow { #expect(try await connection.readAll().text.hasPrefix("HTTP/1.1 200")) }
+            upstream.set(.ok)
+            #expect(try await send("/api/items/4").readAll().text.hasPrefix("HTTP/1.1 200"), "admitted again")
+            #expect(try await send("/metrics").readAll().text.contains("gateway_load_shed_total 1\n"))
+        }
+    }
+
     @Test func theRetryBudgetStopsARetryStorm() async throws {
         let a = try await TestUpstream()
         let b = try await TestUpstream()

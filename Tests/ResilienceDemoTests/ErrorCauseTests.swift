@@ -17,6 +17,7 @@ struct ErrorCauseTests {
             (#"try;desc="10.89.0.5:8081 503";dur=3.1, gateway;desc="retry-budget";dur=3.5"#, .retryBudget),
             (#"try;desc="10.89.0.5:8081 timeout";dur=2000.0, gateway;desc="deadline";dur=2000.4"#, .deadline),
             (#"try;desc="10.89.0.5:8081 reset";dur=1.0, gateway;desc="bad-gateway";dur=1.2"#, .badGateway),
+            (#"gateway;desc="load-shed";dur=0.1"#, .loadShed),
         ]
         for (timing, cause) in cases {
             #expect(ErrorCause.of(Self.answer(503, timing: timing)) == cause, "\(timing)")

@@ -19,6 +19,7 @@ enum ErrorCause: String, Codable, CaseIterable, Sendable {
     case injectedFault = "injected fault"
     case replicaStarting = "replica starting"
     case gatewayUnreachable = "gateway unreachable"
+    case loadShed = "load shed"
 
     /// The cause of a failed exchange, or `nil` when the answer does not say.
     static func of(_ exchange: Exchange) -> ErrorCause? {
@@ -39,6 +40,7 @@ enum ErrorCause: String, Codable, CaseIterable, Sendable {
         case "breaker-open": return .breakerOpen
         case "deadline": return .deadline
         case "bad-gateway": return .badGateway
+        case "load-shed": return .loadShed
         default: return nil
         }
     }

@@ -34,6 +34,9 @@ public struct GatewayConfiguration: ServiceConfiguration {
     public var retryBufferLimit: Int
     /// Larger request bodies get 413.
     public var maxBodySize: Int
+    /// `MAX_IN_FLIGHT_REQUESTS`: proxied requests at once; one more is shed
+    /// at once with `503` and `Retry-After` (load shedding).
+    public var maxInFlight: Int
     public var breaker: CircuitBreaker.Configuration
     /// Consecutive failed calls that eject an endpoint (passive health).
     public var ejectAfterFailures: Int
@@ -91,6 +94,7 @@ public struct GatewayConfiguration: ServiceConfiguration {
         )
         self.retryBufferLimit = try reader.int("RETRY_BUFFER_LIMIT_BYTES", default: 64 * 1024, range: 0...16 * 1024 * 1024)
         self.maxBodySize = try reader.int("MAX_BODY_BYTES", default: 1024 * 1024, range: 1...1024 * 1024 * 1024)
+        self.maxInFlight = try reader.int("MAX_IN_FLIGHT_REQUESTS", default: 1024, range: 1...1_000_000)
         self.breaker = CircuitBreaker.Configuration(
             windowSize: try reader.int("BREAKER_WINDOW", default: 20, range: 1...10_000),
             minimumCalls: try reader.int("BREAKER_MIN_CALLS", default: 10, range: 1...10_000),

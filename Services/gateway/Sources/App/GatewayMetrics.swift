@@ -13,6 +13,12 @@ struct GatewayMetrics: Sendable {
         self.telemetry = telemetry
         _ = Counter(label: "gateway_retries_total", factory: telemetry.factory)
         _ = Counter(label: "gateway_retry_budget_exhausted_total", factory: telemetry.factory)
+        _ = Counter(label: "gateway_load_shed_total", factory: telemetry.factory)
+    }
+
+    /// A request shed at the door (`MAX_IN_FLIGHT_REQUESTS`).
+    func loadShed() {
+        Counter(label: "gateway_load_shed_total", factory: self.telemetry.factory).increment()
     }
 
     /// `gateway_upstream_attempts_total{endpoint,outcome}`; outcome is a status code or a failure kind.

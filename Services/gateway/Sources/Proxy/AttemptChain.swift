@@ -26,6 +26,8 @@ struct AttemptChain {
         case badGateway = "bad-gateway"
         /// The body was over `MAX_BODY_BYTES`; no upstream was tried.
         case tooLarge = "too-large"
+        /// `MAX_IN_FLIGHT_REQUESTS` were in flight: shed at once, no upstream tried.
+        case loadShed = "load-shed"
     }
 
     private var entries = ""

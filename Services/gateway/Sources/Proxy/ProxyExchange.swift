@@ -92,10 +92,15 @@ final class ProxyExchange {
 
     // MARK: the client's side
 
-    /// The head arrived: refuse an announced body over the limit, or start
-    /// the first try when the body is too large to wait for.
+    /// The head arrived: shed it when `MAX_IN_FLIGHT_REQUESTS` are in flight
+    /// already, refuse an announced body over the limit, or start the first
+    /// try when the body is too large to wait for.
     func begin() {
-        self.engine.counters.activeRequests.add(1, ordering: .relaxed)
+        let active = self.engine.counters.activeRequests.add(1, ordering: .relaxed).newValue
+        if active > self.engine.configuration.maxInFlight {
+            self.engine.metrics.loadShed()
+            return self.answer(ProxyProblem.overloaded, cause: .loadShed)
+        }
         let length = self.head.headers.first(name: "content-length").flatMap(Int.init)
         if let length, length > self.engine.configuration.maxBodySize {
             return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize), cause: .tooLarge)
