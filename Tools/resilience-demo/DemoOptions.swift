@@ -19,11 +19,17 @@ struct DemoOptions: Sendable {
 
     static let usage = """
         Usage: resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]
+               resilience-demo ablation-plan SCENARIO...|all
+               resilience-demo ablation-report DIR
 
         The driver of scripts/demo/*: drives a steady load through the gateway,
         samples health every 100 ms, asks the hook to inject and remove the
         fault, prints a timeline and a summary, and exits 1 when an expectation
         fails. Normally run through scripts/demo/<scenario> (see its --help).
+        ablation-plan prints the runs of `--ablate` (scenario, variant, the
+        settings that switch a mechanism off); ablation-report compares the
+        runs' JSON files (DIR/SCENARIO.VARIANT.json) and prints what each
+        mechanism bought.
 
         Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
 

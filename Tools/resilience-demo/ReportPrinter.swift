@@ -74,14 +74,9 @@ enum ReportPrinter {
     }
 
     static func writeJSON(_ results: [ScenarioResult], errors: [String: String], to path: String) throws {
-        struct Run: Encodable {
-            var passed: Bool
-            var scenarios: [ScenarioResult]
-            var errors: [String: String]
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let run = Run(passed: errors.isEmpty && results.allSatisfy(\.passed), scenarios: results, errors: errors)
+        let run = RunRecord(passed: errors.isEmpty && results.allSatisfy(\.passed), scenarios: results, errors: errors)
         try encoder.encode(run).write(to: URL(fileURLWithPath: path))
     }
 }

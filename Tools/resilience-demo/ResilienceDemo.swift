@@ -10,9 +10,18 @@ import Darwin
 @main
 struct ResilienceDemo {
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "ablation-plan":
+            return Self.ablationPlan(Array(arguments.dropFirst()))
+        case "ablation-report":
+            return Self.ablationReport(Array(arguments.dropFirst()))
+        default:
+            break
+        }
         let options: DemoOptions
         do {
-            guard let parsed = try DemoOptions.parse(Array(CommandLine.arguments.dropFirst())) else {
+            guard let parsed = try DemoOptions.parse(arguments) else {
                 print(DemoOptions.usage)
                 return
             }
@@ -23,5 +32,35 @@ struct ResilienceDemo {
         }
         let passed = await DemoRun(options: options).run()
         exit(passed ? 0 : 1)
+    }
+
+    /// `ablation-plan SCENARIO...|all`: the runs of `--ablate`, for demo.sh.
+    private static func ablationPlan(_ names: [String]) {
+        var scenarios: [Scenario] = []
+        for name in names {
+            if name == "all" {
+                scenarios += Scenario.all
+            } else if let scenario = Scenario.named(name) {
+                scenarios.append(scenario)
+            } else {
+                FileOutput.writeAll("resilience-demo: unknown scenario: \(name)\n")
+                exit(2)
+            }
+        }
+        print(Ablation.plan(scenarios))
+    }
+
+    /// `ablation-report DIR`: the tables and verdicts of the runs in DIR.
+    private static func ablationReport(_ arguments: [String]) {
+        guard arguments.count == 1 else {
+            FileOutput.writeAll("resilience-demo: ablation-report needs one directory\n")
+            exit(2)
+        }
+        do {
+            print(try Ablation.report(directory: arguments[0]))
+        } catch {
+            FileOutput.writeAll("resilience-demo: \(error)\n")
+            exit(1)
+        }
     }
 }

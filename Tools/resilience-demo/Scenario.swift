@@ -34,11 +34,14 @@ struct Scenario: Sendable {
     /// makes its path fail (`HOOK inject NAME PATH`), and every other request
     /// must succeed with no breaker opened and no replica ejected.
     var poisonsOneItem = false
+    /// The mechanisms that act on this fault: `--ablate` runs it once
+    /// without each of them.
+    var mechanisms: [Mechanism] = []
 
     static let all: [Scenario] = [
         Scenario(
             name: "postgres-outage", summary: "PostgreSQL stopped hard (immediate), down ~5 s, then started",
-            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false
+            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false, mechanisms: [.breaker, .retries]
         ),
         Scenario(
             name: "redis-outage", summary: "Redis stopped for ~5 s: the cache disappears, data-api warns and serves",
@@ -46,23 +49,23 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "replica-crash", summary: "one data-api replica SIGKILLed; its supervisor restarts it",
-            removal: .selfHealing, detection: .upstreamRefused, readsMustSucceed: true
+            removal: .selfHealing, detection: .upstreamRefused, readsMustSucceed: true, mechanisms: [.retries, .ejection, .activeChecks]
         ),
         Scenario(
             name: "replica-hang", summary: "one data-api replica frozen (SIGSTOP / pause) for ~5 s, then resumed",
-            removal: .afterHold(seconds: 5), detection: .upstreamTimeout, readsMustSucceed: false
+            removal: .afterHold(seconds: 5), detection: .upstreamTimeout, readsMustSucceed: false, mechanisms: [.retries, .breaker, .ejection, .activeChecks]
         ),
         Scenario(
             name: "flaky-upstream", summary: "10 % injected 500s on every replica for ~8 s",
-            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true, mechanisms: [.retries, .retryBudget, .ejection]
         ),
         Scenario(
             name: "slow-upstream", summary: "3 s injected latency on one replica for ~8 s (over the per-try timeout)",
-            removal: .afterHold(seconds: 8), detection: .requestTimeouts, readsMustSucceed: false
+            removal: .afterHold(seconds: 8), detection: .requestTimeouts, readsMustSucceed: false, mechanisms: [.retries, .breaker]
         ),
         Scenario(
             name: "wedged-process", summary: "one replica's Swift Concurrency threads blocked; its watchdog exits it, the supervisor restarts it",
-            removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false
+            removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false, mechanisms: [.watchdog, .retries]
         ),
         Scenario(
             name: "gateway-crash", summary: "the gateway SIGKILLed; its supervisor (or restart policy) restarts it",
@@ -70,7 +73,7 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "poison-request", summary: "one item's path answers 500 on every replica for ~8 s, one read in ten asks for it",
-            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true, mechanisms: [.retries]
         ),
     ]
 

@@ -19,6 +19,7 @@ _demo_usage() {
     cat <<USAGE
 Usage: scripts/demo/$name [--target local|compose] [--gateway-url URL] [--json FILE]
                           [--report FILE] [--rate N] [--keep-stack] [--help]
+       scripts/demo/$name --ablate [--rate N]
 
 $description
 
@@ -35,8 +36,8 @@ past the gateway's deadline; no detection within 3 health intervals; no
 recovery within 10 s of the fault's removal; for redis-outage, flaky-upstream
 and replica-crash, client-visible read errors above 0.1 %; a client-visible
 error that its answer does not attribute to a cause (the gateway's
-Server-Timing and data-api's problem title; "errors by cause" in the summary). Exits 2 on a usage
-error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
+Server-Timing and data-api's problem title; "errors by cause" in the
+summary). Exits 2 on a usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
 frozen replica resumed, PostgreSQL and Redis started.
 
 Options:
@@ -56,6 +57,16 @@ Options:
                       removal, the timeline and the summary)
   --rate N            requests per second (default 40)
   --keep-stack        local: leave a stack the demo started running
+  --ablate            what each mechanism buys (local target): runs the
+                      scenario once as designed and once without each
+                      mechanism that acts on it (retries, retry budget,
+                      breaker, passive ejection, the gateway's active checks,
+                      watchdog: the settings that switch each off are in
+                      docs/resilience.md), each on a private stack of its own;
+                      prints one table (client errors, p99, longest wait,
+                      writes lost, time to recover) and a verdict line per
+                      mechanism. Runs' JSON, logs and the report go to
+                      .run/ablation/; exits 1 when an as-designed run failed
   -h, --help          this help
 
 Environment: BIN_PATH (where data-api, gateway and resilience-demo are built;
@@ -88,6 +99,35 @@ _demo_bin_path() {
     info "building ($configuration); a first build takes minutes"
     (cd "$REPO_ROOT" && swift build -c "$configuration" >&2) || die "swift build failed"
     (cd "$REPO_ROOT" && swift build -c "$configuration" --show-bin-path)
+}
+
+# _demo_ablate SCENARIO|all [RATE]: every run of `resilience-demo
+# ablation-plan`, each through this very command on a private stack started
+# with the run's settings, then the comparison.
+_demo_ablate() {
+    local scenario=$1 rate=${2:-} out name variant settings rc status=0
+    out=$REPO_ROOT/.run/ablation/$scenario-$(date +%Y%m%d-%H%M%S)
+    mkdir -p "$out"
+    local plan
+    plan=$("$BIN_PATH/resilience-demo" ablation-plan "$scenario")
+    [[ -n $plan ]] || die "$scenario has no mechanism to switch off" "try another scenario, or all"
+    while read -r name variant settings; do
+        local -a run=("$REPO_ROOT/scripts/demo/$name" --target local --json "$out/$name.$variant.json")
+        [[ -z $rate ]] || run+=(--rate "$rate")
+        info "ablation: $name $variant${settings:+ ($settings)}; log: $(rel_path "$out/$name.$variant.log")"
+        rc=0
+        # shellcheck disable=SC2086 # settings: NAME=VALUE words, split on purpose
+        env -u RUN_DIR $settings "${run[@]}" >"$out/$name.$variant.log" 2>&1 || rc=$?
+        case $rc in
+            0) info "  PASS" ;;
+            1) info "  FAIL or ERROR (see the table)" ;;
+            *) info "  exited $rc: see the log"; status=1 ;;
+        esac
+        [[ $variant != as-designed || $rc == 0 ]] || status=1
+    done <<<"$plan"
+    "$BIN_PATH/resilience-demo" ablation-report "$out" | tee "$out/report.md" || status=1
+    info "ablation runs, logs and report: $(rel_path "$out")"
+    return "$status"
 }
 
 _demo_started_stack=0
@@ -140,7 +180,7 @@ _demo_local_stack() {
 }
 
 demo_main() {
-    local scenario=$1 description=$2 target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate=""
+    local scenario=$1 description=$2 target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate="" ablate=0
     shift 2
     while (($#)); do
         case $1 in
@@ -157,6 +197,7 @@ demo_main() {
                 shift 2
                 ;;
             --keep-stack) _demo_keep_stack=1; shift ;;
+            --ablate) ablate=1; shift ;;
             *) printf '%s: unknown argument: %s (see --help)\n' "$SCRIPT_NAME" "$1" >&2; exit 2 ;;
         esac
     done
@@ -169,6 +210,11 @@ demo_main() {
     BIN_PATH=$(_demo_bin_path | tail -n 1)
     export BIN_PATH
     [[ -x $BIN_PATH/resilience-demo ]] || die "resilience-demo not built in $BIN_PATH" "swift build --product resilience-demo"
+    if ((ablate)); then
+        [[ $target == local ]] || die "--ablate needs --target local" "each run needs a stack started with its own settings"
+        _demo_ablate "$scenario" "$rate"
+        exit
+    fi
 
     local -a driver=("$BIN_PATH/resilience-demo" "$scenario" --hook "$DEMO_LIB/fault.sh" --target "$target")
     trap _demo_cleanup EXIT
