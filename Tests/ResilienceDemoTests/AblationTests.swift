@@ -52,7 +52,9 @@ struct AblationTests {
         let slower = Ablation.verdict(.retries, scenario: "replica-hang", designed: designed, without: .init(result: Self.result(failed: 3, max: 2000)))
         #expect(slower == "retries: −99 % longest client wait in replica-hang (2000 ms without it → 10 ms with it)")
         let same = Ablation.verdict(.ejection, scenario: "replica-hang", designed: designed, without: .init(result: Self.result(failed: 3)))
-        #expect(same.hasPrefix("passive ejection: nothing measurably better"))
+        #expect(same == "passive ejection: nothing measurably better with it in this run of replica-hang (client errors 3 with, 3 without)")
+        let costly = Ablation.verdict(.retries, scenario: "poison-request", designed: Self.result(failed: 31, p99: 262.8), without: .init(result: Self.result(failed: 33, p99: 7.9)))
+        #expect(costly == "retries: nothing measurably better with it in this run of poison-request; it costs p99 latency (7.9 ms without it → 262.8 ms with it)")
         let failed = Ablation.verdict(.watchdog, scenario: "wedged-process", designed: designed, without: .init(result: nil, error: "hook failed"))
         #expect(failed == "watchdog: the run without it did not complete (hook failed)")
     }

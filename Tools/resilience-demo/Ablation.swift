@@ -74,9 +74,10 @@ enum Ablation {
         return lines.joined(separator: "\n")
     }
 
-    /// "circuit breaker: −92 % client errors in replica-hang (37 → 3)": the
-    /// first of client errors, longest wait, p99 and recovery time that the
-    /// mechanism lowers, or what happened without it.
+    /// "circuit breaker: −92 % client errors in replica-hang (37 without it
+    /// → 3 with it)": the first of client errors, longest wait, p99 and
+    /// recovery time that the mechanism lowers by 10 % or more; else the
+    /// first it raises that much (what it costs), or that it changed nothing.
     static func verdict(_ mechanism: Mechanism, scenario: String, designed: ScenarioResult?, without: Outcome?) -> String {
         guard let designed else { return "\(mechanism.label): no as-designed run to compare with" }
         guard let ablated = without?.result else {
@@ -93,7 +94,11 @@ enum Ablation {
             let cut = with == 0 ? 100 : min(99, Int(((without - with) / without * 100).rounded()))
             return "\(mechanism.label): −\(cut) % \(what) in \(scenario) (\(Self.number(without))\(unit) without it → \(Self.number(with))\(unit) with it)"
         }
-        return "\(mechanism.label): nothing measurably better with it in this run of \(scenario) (client errors \(designed.requests.failed) with, \(ablated.requests.failed) without)"
+        let nothing = "\(mechanism.label): nothing measurably better with it in this run of \(scenario)"
+        for (what, with, without, unit) in measures where with > 0 && (with - without) / with >= 0.1 {
+            return nothing + "; it costs \(what) (\(Self.number(without))\(unit) without it → \(Self.number(with))\(unit) with it)"
+        }
+        return nothing + " (client errors \(designed.requests.failed) with, \(ablated.requests.failed) without)"
     }
 
     private static func number(_ value: Double) -> String {
