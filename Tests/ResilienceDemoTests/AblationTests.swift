@@ -55,6 +55,8 @@ struct AblationTests {
         #expect(same == "passive ejection: nothing measurably better with it in this run of replica-hang (client errors 3 with, 3 without)")
         let costly = Ablation.verdict(.retries, scenario: "poison-request", designed: Self.result(failed: 31, p99: 262.8), without: .init(result: Self.result(failed: 33, p99: 7.9)))
         #expect(costly == "retries: nothing measurably better with it in this run of poison-request; it costs p99 latency (7.9 ms without it → 262.8 ms with it)")
+        let both = Ablation.verdict(.retries, scenario: "postgres-outage", designed: Self.result(failed: 39, max: 4022.5), without: .init(result: Self.result(failed: 45, max: 256.2)))
+        #expect(both == "retries: −13 % client errors in postgres-outage (45 without it → 39 with it); it costs longest client wait (256.2 ms without it → 4022.5 ms with it)")
         let failed = Ablation.verdict(.watchdog, scenario: "wedged-process", designed: designed, without: .init(result: nil, error: "hook failed"))
         #expect(failed == "watchdog: the run without it did not complete (hook failed)")
     }

@@ -76,7 +76,7 @@ enum Ablation {
 
     /// "circuit breaker: −92 % client errors in replica-hang (37 without it
     /// → 3 with it)": the first of client errors, longest wait, p99 and
-    /// recovery time that the mechanism lowers by 10 % or more; else the
+    /// recovery time that the mechanism lowers by 10 % or more, then the
     /// first it raises that much (what it costs), or that it changed nothing.
     static func verdict(_ mechanism: Mechanism, scenario: String, designed: ScenarioResult?, without: Outcome?) -> String {
         guard let designed else { return "\(mechanism.label): no as-designed run to compare with" }
@@ -89,16 +89,21 @@ enum Ablation {
             ("p99 latency", designed.latency.p99Ms, ablated.latency.p99Ms, " ms"),
             ("time to recover", Double(designed.timeToRecoverMs ?? Expectations.recoveryBudgetMs), Double(ablated.timeToRecoverMs ?? Expectations.recoveryBudgetMs), " ms"),
         ]
-        for (what, with, without, unit) in measures where without > 0 && (without - with) / without >= 0.1 {
+        let gain = measures.first { _, with, without, _ in without > 0 && (without - with) / without >= 0.1 }.map { what, with, without, unit in
             // "−100 %" only when it is all gone.
             let cut = with == 0 ? 100 : min(99, Int(((without - with) / without * 100).rounded()))
-            return "\(mechanism.label): −\(cut) % \(what) in \(scenario) (\(Self.number(without))\(unit) without it → \(Self.number(with))\(unit) with it)"
+            return "−\(cut) % \(what) in \(scenario) (\(Self.number(without))\(unit) without it → \(Self.number(with))\(unit) with it)"
         }
-        let nothing = "\(mechanism.label): nothing measurably better with it in this run of \(scenario)"
-        for (what, with, without, unit) in measures where with > 0 && (with - without) / with >= 0.1 {
-            return nothing + "; it costs \(what) (\(Self.number(without))\(unit) without it → \(Self.number(with))\(unit) with it)"
+        let cost = measures.first { _, with, without, _ in with > 0 && (with - without) / with >= 0.1 }.map { what, with, without, unit in
+            "it costs \(what) (\(Self.number(without))\(unit) without it → \(Self.number(with))\(unit) with it)"
         }
-        return nothing + " (client errors \(designed.requests.failed) with, \(ablated.requests.failed) without)"
+        switch (gain, cost) {
+        case (let gain?, let cost?): return "\(mechanism.label): \(gain); \(cost)"
+        case (let gain?, nil): return "\(mechanism.label): \(gain)"
+        case (nil, let cost?): return "\(mechanism.label): nothing measurably better with it in this run of \(scenario); \(cost)"
+        case (nil, nil):
+            return "\(mechanism.label): nothing measurably better with it in this run of \(scenario) (client errors \(designed.requests.failed) with, \(ablated.requests.failed) without)"
+        }
     }
 
     private static func number(_ value: Double) -> String {
