@@ -91,6 +91,18 @@ public final class PostgresTestServer: @unchecked Sendable {
         return log.split(separator: "\n").filter { $0.contains("statement:") && $0.contains(marker) }.count
     }
 
+    /// How many statements containing `text` the server received between two
+    /// marker statements, parameterized ones (logged as `execute`) included:
+    /// the log lines that contain it (a statement on several lines is logged
+    /// on several, so `text` should sit on one line of the statement).
+    public func received(_ text: String, between start: String, and end: String) throws -> Int {
+        let lines = try String(contentsOfFile: self.logFile, encoding: .utf8).split(separator: "\n")
+        guard let from = lines.firstIndex(where: { $0.contains("statement:") && $0.contains(start) }),
+            let to = lines.lastIndex(where: { $0.contains("statement:") && $0.contains(end) }), from < to
+        else { throw TestServerError("markers not found in the PostgreSQL log") }
+        return lines[(from + 1)..<to].filter { $0.contains(text) }.count
+    }
+
     /// Every logged statement between two marker statements.
     public func loggedStatements(between start: String, and end: String) throws -> [Substring] {
         let lines = try String(contentsOfFile: self.logFile, encoding: .utf8).split(separator: "\n").filter { $0.contains("statement:") }

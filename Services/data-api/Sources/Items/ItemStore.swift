@@ -1,6 +1,19 @@
+import Shared
+
 /// Items in PostgreSQL. Every statement is parameterized.
+///
+/// Concurrent reads of one item share one query (``SingleFlight``): when a
+/// hot item is missing from the cache (Redis restarted empty, or down), its
+/// readers cost PostgreSQL one query per replica, not one each. An update or
+/// a delete makes later reads start a query of their own, so a client reads
+/// its own write.
 struct ItemStore: Sendable {
     let postgres: PostgresClient
+    private let reads = SingleFlight<Int, Item?>()
+
+    init(postgres: PostgresClient) {
+        self.postgres = postgres
+    }
 
     private static let columns = """
         id, name, description, version,
@@ -9,8 +22,10 @@ struct ItemStore: Sendable {
         """
 
     func find(id: Int) async throws -> Item? {
-        try await self.postgres.withConnection(idempotent: true) { connection in
-            try connection.query("SELECT \(Self.columns) FROM items WHERE id = $1", [String(id)]).first.map(Self.item)
+        try await self.reads.run(id) {
+            try await self.postgres.withConnection(idempotent: true) { connection in
+                try connection.query("SELECT \(Self.columns) FROM items WHERE id = $1", [String(id)]).first.map(Self.item)
+            }
         }
     }
 
@@ -46,7 +61,8 @@ struct ItemStore: Sendable {
 
     /// Updates when `expectedVersions` is `nil` or holds the stored version.
     func update(id: Int, name: String, description: String?, expectedVersions: [Int]?) async throws -> UpdateOutcome {
-        try await self.postgres.withConnection(idempotent: false) { connection in
+        defer { self.reads.forget(id) }
+        return try await self.postgres.withConnection(idempotent: false) { connection in
             let updated = try connection.query(
                 """
                 UPDATE items SET name = $2, description = $3, updated_at = now(), version = version + 1
@@ -65,7 +81,8 @@ struct ItemStore: Sendable {
 
     /// `true` when an item was deleted.
     func delete(id: Int) async throws -> Bool {
-        try await self.postgres.withConnection(idempotent: false) { connection in
+        defer { self.reads.forget(id) }
+        return try await self.postgres.withConnection(idempotent: false) { connection in
             try connection.query("DELETE FROM items WHERE id = $1", [String(id)]).affectedRows == 1
         }
     }
