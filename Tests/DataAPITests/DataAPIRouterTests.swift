@@ -67,17 +67,21 @@ import Testing
     }
 
     /// Concurrent reads of one item missing from the cache cost PostgreSQL
-    /// one query, not one each (a cache stampede). The table is locked for a
-    /// moment from another session, so every read arrives while the first
-    /// one's query waits; and a read after an update is not served by a query
+    /// one query, not one each (a cache stampede). The table is locked for
+    /// two seconds from another session, so every read arrives while the
+    /// first one's query waits; and a read after an update is not served by a query
     /// that began before it.
     @Test func concurrentReadsOfOneItemShareOneQuery() async throws {
         try await self.servers.withApp { client in
             let item = try await client.json(.post, "/api/items", #"{"name":"hot"}"#).decode(Item.self)
             let postgres = self.servers.postgres
             try await offloaded { try postgres.psql("SELECT 'stampede-start'") }
-            let lock = Task { try await offloaded { try postgres.psql("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(0.8); COMMIT;") } }
-            try await Task.sleep(for: .milliseconds(200))
+            let lock = Task { try await offloaded { try postgres.psql("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;") } }
+            try await waitUntil("the table locked") {
+                try await offloaded {
+                    try postgres.psql("SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass AND mode = 'AccessExclusiveLock' AND granted")
+                } == "1"
+            }
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<20 { group.addTask { try await client.json(.get, "/api/items/\(item.id)").status } }
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
