@@ -78,7 +78,8 @@ struct ScenarioRunner: Sendable {
             scenario, timeline: timeline, recorder: recorder, injection: (injectionStartedAt, injectedAt), removedAt: removedAt, sampler: sampler
         )
         result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites)
-        if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL) {
+        // A counter that went down was reset: the gateway restarted (gateway-crash), and the count is unknown.
+        if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL), after >= before {
             result.gatewayRetries = after - before
         }
         result.failures = Expectations.failures(result, scenario: scenario, timeline: timeline)
