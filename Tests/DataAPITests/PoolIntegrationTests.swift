@@ -76,6 +76,38 @@ import Testing
         #expect(try await client.withConnection(idempotent: true) { try $0.query("SELECT 1").first?.int("?column?") } == 1)
     }
 
+    /// A backend that stops answering (SIGSTOP: what a silent partition
+    /// looks like from the client) holds the pool's thread no longer than
+    /// the query's client-side deadline, and /metrics says so; a call that
+    /// does hold it longer is counted.
+    @Test func callsHeldPastTheirBoundAreCounted() async throws {
+        let telemetry = Telemetry()
+        let client = PostgresClient(settings: self.postgresSettings(statementTimeout: .milliseconds(100)), telemetry: telemetry)
+        let backend = try #require(Int32(try await client.withConnection(idempotent: true) { try $0.query("SELECT pg_backend_pid() AS pid").first?["pid"] ?? "" }))
+        kill(backend, SIGSTOP)
+        defer { kill(backend, SIGCONT) }
+        let started = ContinuousClock.now
+        await #expect(throws: PostgresError.timeout) {
+            try await client.withConnection(idempotent: false) { try $0.query("SELECT 1") }
+        }
+        let held = ContinuousClock.now - started
+        #expect(held >= .milliseconds(1100) && held < .milliseconds(1100) + PoolMetrics.slack + .milliseconds(500), "held \(held)")
+        #expect(Self.overBound(telemetry) == 0)
+
+        // The positive control: a call that keeps the thread past the 1.1 s bound.
+        _ = try await client.withConnection(idempotent: true) { connection in
+            usleep(1_500_000)
+            return try connection.query("SELECT 1").first?.int("?column?")
+        }
+        #expect(Self.overBound(telemetry) == 1)
+    }
+
+    private static func overBound(_ telemetry: Telemetry) -> Int? {
+        let text = String(decoding: telemetry.exposition(), as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("datastore_calls_over_bound_total{") && $0.contains(#"kind="call""#) }
+        return line?.split(separator: " ").last.flatMap { Int($0) }
+    }
+
     @Test func poolRecoversByItselfAfterAServerRestart() async throws {
         let client = PostgresClient(settings: self.postgresSettings(poolSize: 3))
         // Fill the pool with idle connections that the restart will kill.

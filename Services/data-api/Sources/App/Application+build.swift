@@ -25,8 +25,8 @@ struct DataAPIParts {
     init(_ configuration: DataAPIConfiguration, logger: Logger) {
         let telemetry = Telemetry()
         let lifecycle = LifecycleState()
-        let postgres = PostgresClient(settings: configuration.postgres)
-        let redis = RedisClient(settings: configuration.redis)
+        let postgres = PostgresClient(settings: configuration.postgres, telemetry: telemetry)
+        let redis = RedisClient(settings: configuration.redis, telemetry: telemetry)
         let postgresCheck = PostgresHealthCheck(postgres: postgres)
         let redisCheck = RedisHealthCheck(redis: redis)
         let monitor = HealthMonitor(

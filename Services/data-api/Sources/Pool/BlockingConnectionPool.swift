@@ -32,6 +32,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
 
     let maxConnections: Int
     let acquireTimeout: Duration
+    private let metrics: PoolMetrics
     private let threadPool: NIOThreadPool
     private let connect: Connect
     private let state = Mutex(State())
@@ -55,10 +56,11 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         case create
     }
 
-    init(maxConnections: Int, acquireTimeout: Duration, connect: @escaping Connect) {
+    init(maxConnections: Int, acquireTimeout: Duration, metrics: PoolMetrics, connect: @escaping Connect) {
         precondition(maxConnections >= 1)
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
+        self.metrics = metrics
         self.connect = connect
         // One thread per connection: a blocked call never delays another.
         self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
@@ -92,7 +94,11 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     /// meanwhile, the call goes on and the idle connections are dropped.
     private func run<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T, on connection: Connection) async throws -> T {
         try await withTaskCancellationHandler {
-            try await self.threadPool.runIfActive { try body(connection) }
+            try await self.threadPool.runIfActive { [metrics] in
+                let started = ContinuousClock.now
+                defer { metrics.called(.call, for: .now - started) }
+                return try body(connection)
+            }
         } onCancel: {
             self.dropIdle()
         }
@@ -130,6 +136,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     }
 
     private func acquire(forceNew: Bool = false) async throws -> (Connection, fresh: Bool) {
+        let waitStarted = ContinuousClock.now
         let lease: Lease = try await withCheckedThrowingContinuation { continuation in
             let immediate: Result<Lease, any Error>? = self.state.withLock { state in
                 if state.closed { return .failure(PoolError.closed) }
@@ -154,13 +161,20 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
             }
             if let immediate { continuation.resume(with: immediate) }
         }
+        self.metrics.waited(.now - waitStarted)
         switch lease {
         case .reuse(let connection):
             return (connection, false)
         case .create:
             do {
-                let connect = self.connect
-                return (try await self.threadPool.runIfActive { try connect() }, true)
+                let (connect, metrics) = (self.connect, self.metrics)
+                return (
+                    try await self.threadPool.runIfActive {
+                        let started = ContinuousClock.now
+                        defer { metrics.called(.connect, for: .now - started) }
+                        return try connect()
+                    }, true
+                )
             } catch {
                 self.releaseSlot()
                 throw error

@@ -7,8 +7,14 @@ import Shared
 final class PostgresClient: Service, Sendable {
     private let pool: BlockingConnectionPool<PostgresConnection>
 
-    init(settings: PostgresSettings) {
-        self.pool = BlockingConnectionPool(maxConnections: settings.poolSize, acquireTimeout: settings.acquireTimeout) {
+    init(settings: PostgresSettings, telemetry: Telemetry = Telemetry()) {
+        // A connection attempt takes at most the connect timeout; one query
+        // at most its client-side deadline (statement timeout + 1 s).
+        let metrics = PoolMetrics(
+            pool: "postgres", connectBound: .seconds(settings.connectTimeoutSeconds), callBound: PostgresConnection.queryDeadline(settings),
+            telemetry: telemetry
+        )
+        self.pool = BlockingConnectionPool(maxConnections: settings.poolSize, acquireTimeout: settings.acquireTimeout, metrics: metrics) {
             try PostgresConnection(settings: settings)
         }
     }

@@ -42,7 +42,7 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
         ]
         pairs += try Self.resolvedHosts(url: settings.url, deadline: deadline)
         if let password = settings.password { pairs.append(("password", password)) }
-        self.queryDeadline = settings.statementTimeout + .seconds(1)
+        self.queryDeadline = Self.queryDeadline(settings)
         let handle: OpaquePointer? = withCStringArray(pairs.map(\.0)) { keys in
             withCStringArray(pairs.map(\.1)) { values in
                 PQconnectStartParams(keys, values, 1)
@@ -143,6 +143,11 @@ final class PostgresConnection: BlockingConnection, @unchecked Sendable {
 
     /// How long a query may take client-side: the statement timeout plus a margin.
     private let queryDeadline: Duration
+
+    /// The statement timeout plus a second for the server's answer to arrive.
+    static func queryDeadline(_ settings: PostgresSettings) -> Duration {
+        settings.statementTimeout + .seconds(1)
+    }
 
     var isBroken: Bool {
         self.abandoned || PQstatus(self.handle) != CONNECTION_OK || PQtransactionStatus(self.handle) != PQTRANS_IDLE

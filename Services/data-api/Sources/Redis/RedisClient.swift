@@ -5,8 +5,9 @@ import Shared
 final class RedisClient: Service, Sendable {
     private let pool: BlockingConnectionPool<RedisConnection>
 
-    init(settings: RedisSettings) {
-        self.pool = BlockingConnectionPool(maxConnections: settings.poolSize, acquireTimeout: settings.acquireTimeout) {
+    init(settings: RedisSettings, telemetry: Telemetry = Telemetry()) {
+        let metrics = PoolMetrics(pool: "redis", connectBound: settings.connectTimeout, callBound: settings.commandTimeout, telemetry: telemetry)
+        self.pool = BlockingConnectionPool(maxConnections: settings.poolSize, acquireTimeout: settings.acquireTimeout, metrics: metrics) {
             try RedisConnection(settings: settings)
         }
     }
