@@ -1,6 +1,8 @@
 # One Dockerfile, one target per service:
 #   docker build --target data-api -t resilient/data-api .
 #   docker build --target gateway  -t resilient/gateway .
+# and one for the demos' fault proxy (deploy/compose.demo.yaml only):
+#   docker build --target fault-proxy -t resilient/fault-proxy .
 # Build context: the repository root (see .dockerignore).
 # Base images are build arguments; the build stage uses the same Debian
 # release as the runtime so libpq and hiredis match.
@@ -27,8 +29,10 @@ COPY Plugins ./Plugins
 COPY docs/openapi.yaml ./docs/openapi.yaml
 RUN swift build -c release --static-swift-stdlib --product data-api \
     && swift build -c release --static-swift-stdlib --product gateway \
+    && swift build -c release --static-swift-stdlib --product fault-proxy \
     && mkdir -p /out \
-    && cp "$(swift build -c release --show-bin-path)/data-api" "$(swift build -c release --show-bin-path)/gateway" /out/
+    && bin="$(swift build -c release --show-bin-path)" \
+    && cp "$bin/data-api" "$bin/gateway" "$bin/fault-proxy" /out/
 
 FROM ${RUNTIME_IMAGE} AS runtime
 # Only the shared libraries the binaries need; no curl or wget (the probe is
@@ -54,3 +58,10 @@ ENV HTTP_PORT=8080
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 CMD ["gateway", "healthcheck", "--ready"]
 ENTRYPOINT ["gateway"]
+
+# The resilience demos' TCP fault proxy (Tools/fault-proxy): between data-api
+# and its stores in deploy/compose.demo.yaml only.
+FROM runtime AS fault-proxy
+COPY --from=build /out/fault-proxy /usr/local/bin/fault-proxy
+EXPOSE 8090
+ENTRYPOINT ["fault-proxy"]

@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "data-api", targets: ["data-api"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "resilience-demo", targets: ["resilience-demo"]),
+        .executable(name: "fault-proxy", targets: ["fault-proxy"]),
     ],
     dependencies: [
         // No traits: the default ones link full Foundation (and ICU's data) into
@@ -78,6 +79,16 @@ let package = Package(
             path: "Tools/resilience-demo",
             plugins: ["EmbedFiles"]
         ),
+        // A TCP fault proxy for the demos (latency, blackhole, reset): NIO only, for a small image.
+        .executableTarget(
+            name: "fault-proxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tools/fault-proxy"
+        ),
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"
@@ -104,6 +115,15 @@ let package = Package(
             // Gateway: the report test records what the gateway's own types encode.
             dependencies: ["resilience-demo", "Gateway", "Shared", "TestSupport"],
             path: "Tests/ResilienceDemoTests"
+        ),
+        .testTarget(
+            name: "FaultProxyTests",
+            dependencies: [
+                "fault-proxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/FaultProxyTests"
         ),
         .testTarget(
             name: "GatewayTests",

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import resilience_demo
@@ -13,9 +14,24 @@ import Testing
         #expect(all.rate == 10)
     }
 
+    /// scripts/demo checks a scenario's name before it builds anything: its
+    /// list is the driver's, in the same order.
+    @Test func theEntryPointKnowsEveryScenario() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = try String(contentsOf: root.appendingPathComponent("scripts/lib/demo/demo.sh"), encoding: .utf8)
+        let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("DEMO_SCENARIOS=") })
+        #expect(line.dropFirst("DEMO_SCENARIOS=".count).trimmingCharacters(in: ["\""]).split(separator: " ").map(String.init) == Scenario.all.map(\.name))
+        for scenario in Scenario.all {
+            #expect(script.contains("\n  \(scenario.name) "), "scripts/demo --help does not describe \(scenario.name)")
+        }
+    }
+
     @Test func detectionBudgetsFollowTheSettings() {
-        let settings = StackSettings.fromEnvironment(["HEALTH_INTERVAL_MS": "100", "UPSTREAM_HEALTH_INTERVAL_MS": "200", "UPSTREAM_HEALTH_TIMEOUT_MS": "300"])
+        let settings = StackSettings.fromEnvironment([
+            "HEALTH_INTERVAL_MS": "100", "HEALTH_TIMEOUT_MS": "400", "UPSTREAM_HEALTH_INTERVAL_MS": "200", "UPSTREAM_HEALTH_TIMEOUT_MS": "300",
+        ])
         #expect(settings.detectionBudgetMs(.dependencyCheck) == 300)
+        #expect(settings.detectionBudgetMs(.dependencyTimeout) == (100 + 400) * 2)
         #expect(settings.detectionBudgetMs(.upstreamRefused) == 600)
         #expect(settings.detectionBudgetMs(.upstreamTimeout) == 1500)
         #expect(settings.detectionBudgetMs(.requestTimeouts) == 2000 + 600)

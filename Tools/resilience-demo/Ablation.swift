@@ -6,7 +6,7 @@ import Foundation
 
 /// `--ablate`: what each mechanism buys. Every scenario runs once as
 /// designed and once without each of its ``Scenario/mechanisms`` (a stack of
-/// its own per run, started by scripts/demo/lib/demo.sh with the settings
+/// its own per run, started by scripts/lib/demo/demo.sh with the settings
 /// ``plan(_:)`` prints); ``report(directory:)`` compares the runs.
 enum Ablation {
     static let designed = "as-designed"
@@ -87,7 +87,7 @@ enum Ablation {
             ("client errors", Double(designed.requests.failed), Double(ablated.requests.failed), ""),
             ("longest client wait", designed.latency.maxMs, ablated.latency.maxMs, " ms"),
             ("p99 latency", designed.latency.p99Ms, ablated.latency.p99Ms, " ms"),
-            ("time to recover", Double(designed.timeToRecoverMs ?? Expectations.recoveryBudgetMs), Double(ablated.timeToRecoverMs ?? Expectations.recoveryBudgetMs), " ms"),
+            ("time to recover", Double(designed.timeToRecoverMs ?? designed.recoveryBudgetMs), Double(ablated.timeToRecoverMs ?? ablated.recoveryBudgetMs), " ms"),
         ]
         let gain = measures.first { _, with, without, _ in without > 0 && (without - with) / without >= 0.1 }.map { what, with, without, unit in
             // "−100 %" only when it is all gone.

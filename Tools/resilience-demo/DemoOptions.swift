@@ -9,6 +9,10 @@ struct DemoOptions: Sendable {
     var scenarios: [Scenario] = []
     var gatewayURL = ""
     var serviceURL: String?
+    /// The fault proxy's admin API, for the network scenarios.
+    var faultProxyURL: String?
+    /// Every data-api replica, to read their pool counters.
+    var replicaURLs: [String] = []
     var hook = FaultHook(path: "")
     var target = "local"
     var jsonPath: String?
@@ -21,21 +25,28 @@ struct DemoOptions: Sendable {
         Usage: resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]
                resilience-demo ablation-plan SCENARIO...|all
                resilience-demo ablation-report DIR
+               resilience-demo lift-network-faults --fault-proxy-url URL
 
-        The driver of scripts/demo/*: drives a steady load through the gateway,
+        The driver of scripts/demo: drives a steady load through the gateway,
         samples health every 100 ms, asks the hook to inject and remove the
         fault, prints a timeline and a summary, and exits 1 when an expectation
-        fails. Normally run through scripts/demo/<scenario> (see its --help).
+        fails. Normally run through scripts/demo SCENARIO (see its --help).
         ablation-plan prints the runs of `--ablate` (scenario, variant, the
         settings that switch a mechanism off); ablation-report compares the
         runs' JSON files (DIR/SCENARIO.VARIANT.json) and prints what each
-        mechanism bought.
+        mechanism bought. lift-network-faults lifts every fault of the fault
+        proxy (the clean-up after a run that ended early).
 
         Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
 
         Options:
           --gateway-url URL     the gateway (required)
           --service-url URL     the affected data-api replica, to sample its /health/ready
+          --fault-proxy-url URL the fault proxy between data-api and its stores (Tools/fault-proxy's
+                                admin API), for the network scenarios
+          --replica-urls "URL..."
+                                every data-api replica (space-separated), to read their pool
+                                counters (threads held past their timeouts, pool wait)
           --hook PATH           the fault hook: PATH inject|remove NAME, PATH verify-writes FILE (required)
           --target NAME         label for the report (local, compose)
           --json FILE           also write the results as JSON
@@ -68,6 +79,8 @@ struct DemoOptions: Sendable {
             case "-h", "--help": return nil
             case "--gateway-url": options.gatewayURL = try value(argument).trimmingSuffix("/")
             case "--service-url": options.serviceURL = try value(argument).trimmingSuffix("/")
+            case "--fault-proxy-url": options.faultProxyURL = try value(argument).trimmingSuffix("/")
+            case "--replica-urls": options.replicaURLs = try value(argument).split(separator: " ").map { String($0).trimmingSuffix("/") }
             case "--hook": options.hook = FaultHook(path: try value(argument))
             case "--target": options.target = try value(argument)
             case "--json": options.jsonPath = try value(argument)

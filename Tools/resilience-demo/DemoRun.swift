@@ -33,6 +33,7 @@ struct DemoRun: Sendable {
                 errors[scenario.name] = String(describing: error)
                 // Whatever the scenario left (a stopped server, chaos on) must not spill into the next.
                 _ = try? await self.options.hook.run("restore", scenario.name)
+                if let url = self.options.faultProxyURL { try? await FaultProxyClient(client: client, url: url).liftAll() }
             }
         }
         if self.options.scenarios.count > 1 {

@@ -11,7 +11,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The target-specific side of a demo, in scripts/demo/lib/fault.sh: inject or
+/// The target-specific side of a demo, in scripts/lib/demo/fault.sh: inject or
 /// remove a fault, restore everything, count acknowledged writes in
 /// PostgreSQL. Process control (pg_ctl, kill, docker compose) is shell work;
 /// the driver only calls `HOOK ACTION ARG`.
@@ -32,10 +32,10 @@ struct FaultHook: Sendable {
     /// server the hook starts inherits its descriptors and would hold a pipe
     /// open.
     @discardableResult
-    func run(_ action: String, _ argument: String, _ extra: String...) async throws -> String {
+    func run(_ action: String, _ argument: String, _ extra: String? = nil) async throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-hook-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        let arguments = [self.path, action, argument] + extra
+        let arguments = [self.path, action, argument] + (extra.map { [$0] } ?? [])
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             DetachedThread.start(name: "fault-hook") {
                 continuation.resume(with: Result { try Self.spawnAndWait(arguments, stdout: output.path) })

@@ -12,15 +12,17 @@ enum GatewayCounters {
     static func retries(_ client: HTTPClient, gatewayURL: String) async -> Int? {
         let exchange = await Exchange.perform(client, .GET, gatewayURL + "/metrics", timeoutMs: 2000)
         guard exchange.status == 200 else { return nil }
-        return self.sum("gateway_retries_total", in: String(decoding: exchange.body, as: UTF8.self))
+        return Int(self.sum("gateway_retries_total", in: String(decoding: exchange.body, as: UTF8.self)))
     }
 
-    static func sum(_ metric: String, in exposition: String) -> Int {
+    /// The sum of every series of `metric` whose labels contain `labels`
+    /// (e.g. `pool="postgres"`), in Prometheus text.
+    static func sum(_ metric: String, labels: String = "", in exposition: String) -> Double {
         exposition.split(separator: "\n").reduce(0) { total, line in
-            guard line.hasPrefix(metric + " ") || line.hasPrefix(metric + "{"),
+            guard line.hasPrefix(metric + " ") || line.hasPrefix(metric + "{"), labels.isEmpty || line.contains(labels),
                 let value = line.split(separator: " ").last.flatMap({ Double($0) })
             else { return total }
-            return total + Int(value)
+            return total + value
         }
     }
 }

@@ -19,12 +19,23 @@ enum ReportPrinter {
             "errors span    \(Self.span(requests))",
             "latency        p50 \(result.latency.p50Ms) ms, p99 \(result.latency.p99Ms) ms, max \(result.latency.maxMs) ms (deadline \(result.settings.requestDeadlineMs) ms)",
             "time to detect \(detect)\(budget)\(result.detectedBy.map { ": \($0)" } ?? "")",
-            "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(Expectations.recoveryBudgetMs) ms)",
+            "time to recover \(result.timeToRecoverMs.map { "\($0) ms after the fault's removal" } ?? "not recovered") (budget \(result.recoveryBudgetMs) ms)",
             "replicas back  \(Self.replicaRecovery(result.replicaRecoveryMs))",
             "client errors  \(result.clientErrorRatePercent) % of requests, reads \(result.readErrorRatePercent) %"
                 + (result.gatewayRetries.map { "; gateway retries: \($0)" } ?? ""),
             "writes lost    \(result.writesLost.map(String.init) ?? "unknown") of \(requests.writesAcknowledged) acknowledged (looked up in PostgreSQL)",
         ]
+        if let baseline = result.readP99BaselineMs {
+            let during = result.readP99DuringFaultMs.map { "\($0) ms" } ?? "- (never detected)"
+            let window = result.detectionBudgetMs == nil ? "during the fault" : "from its detection to its removal"
+            lines.insert("read p99       before the fault \(baseline) ms; \(window) \(during)", at: 6)
+        }
+        if let held = result.poolCallsOverBound {
+            lines.insert(
+                "data-api pools \(held) call(s) held a thread past their timeout; PostgreSQL pool wait mean \(result.postgresPoolMeanWaitMs ?? 0) ms",
+                at: lines.count - 1
+            )
+        }
         if requests.poison > 0 {
             let others = requests.failed - requests.poisonFailed
             lines.insert("poison item    \(requests.poison) requests, \(requests.poisonFailed) failed; every other request: \(others) failed", at: 3)

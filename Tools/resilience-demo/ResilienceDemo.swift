@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// `resilience-demo`: the driver of scripts/demo/*.
+/// `resilience-demo`: the driver of scripts/demo.
 @main
 struct ResilienceDemo {
     static func main() async {
@@ -16,6 +16,8 @@ struct ResilienceDemo {
             return Self.ablationPlan(Array(arguments.dropFirst()))
         case "ablation-report":
             return Self.ablationReport(Array(arguments.dropFirst()))
+        case "lift-network-faults":
+            return await Self.liftNetworkFaults(Array(arguments.dropFirst()))
         default:
             break
         }
@@ -60,6 +62,22 @@ struct ResilienceDemo {
             print(try Ablation.report(directory: arguments[0]))
         } catch {
             FileOutput.writeAll("resilience-demo: \(error)\n")
+            exit(1)
+        }
+    }
+
+    /// `lift-network-faults --fault-proxy-url URL`: every route back to `none`.
+    private static func liftNetworkFaults(_ arguments: [String]) async {
+        guard arguments.count == 2, arguments[0] == "--fault-proxy-url" else {
+            FileOutput.writeAll("resilience-demo: lift-network-faults needs --fault-proxy-url URL\n")
+            exit(2)
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var failure: (any Error)?
+        do { try await FaultProxyClient(client: client, url: arguments[1].trimmingSuffix("/")).liftAll() } catch { failure = error }
+        try? await client.shutdown()
+        if let failure {
+            FileOutput.writeAll("resilience-demo: \(failure)\n")
             exit(1)
         }
     }

@@ -14,6 +14,10 @@ struct Scenario: Sendable {
     enum Detection: Sendable {
         /// A data-api health check sees a refused connection.
         case dependencyCheck
+        /// A data-api health check times out (a silent partition): each
+        /// failed run takes the check's timeout, and it takes the failure
+        /// threshold's runs to fail.
+        case dependencyTimeout
         /// The gateway's active check sees a refused connection.
         case upstreamRefused
         /// The gateway's active check times out.
@@ -37,6 +41,14 @@ struct Scenario: Sendable {
     /// The mechanisms that act on this fault: `--ablate` runs it once
     /// without each of them.
     var mechanisms: [Mechanism] = []
+    /// Made by the fault proxy and lifted by the driver, not by the hook.
+    var network: NetworkFault?
+    /// How soon after the fault's removal everything must look like the baseline again.
+    var recoveryBudgetMs = Self.defaultRecoveryBudgetMs
+    static let defaultRecoveryBudgetMs = 10_000
+    /// Reads during the fault, once it was detected, must not each pay the
+    /// Redis command timeout: their p99 is compared with the baseline's.
+    var comparesReadLatency = false
 
     static let all: [Scenario] = [
         Scenario(
@@ -74,6 +86,21 @@ struct Scenario: Sendable {
         Scenario(
             name: "poison-request", summary: "one item's path answers 500 on every replica for ~8 s, one read in ten asks for it",
             removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true, mechanisms: [.retries]
+        ),
+        Scenario(
+            name: "postgres-partition", summary: "data-api to PostgreSQL silently partitioned (nothing crosses, nothing is reset) for ~8 s, then healed",
+            removal: .afterHold(seconds: 8), detection: .dependencyTimeout, readsMustSucceed: false, mechanisms: [.retries, .breaker],
+            network: NetworkFault(route: "postgres", kind: .blackhole), recoveryBudgetMs: 2000
+        ),
+        Scenario(
+            name: "redis-partition", summary: "data-api to Redis silently partitioned for ~8 s: reads go to PostgreSQL without paying Redis's timeout",
+            removal: .afterHold(seconds: 8), detection: .dependencyTimeout, readsMustSucceed: true,
+            network: NetworkFault(route: "redis", kind: .blackhole), recoveryBudgetMs: 2000, comparesReadLatency: true
+        ),
+        Scenario(
+            name: "postgres-latency", summary: "+200 ms on every PostgreSQL round trip for ~8 s",
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true, mechanisms: [.retries],
+            network: NetworkFault(route: "postgres", kind: .latency, latencyMs: 200)
         ),
     ]
 

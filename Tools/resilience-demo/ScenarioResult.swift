@@ -40,6 +40,8 @@ struct ScenarioResult: Codable, Sendable {
     var description: String
     var target: String
     var settings: StackSettings
+    /// How soon after the fault's removal the stack must be back (``Scenario/recoveryBudgetMs``).
+    var recoveryBudgetMs = Scenario.defaultRecoveryBudgetMs
     var durationMs: Int
     var requests: Requests
     var latency: Latency
@@ -55,6 +57,17 @@ struct ScenarioResult: Codable, Sendable {
     var replicaRecoveryMs: [String: Int]?
     var clientErrorRatePercent: Double
     var readErrorRatePercent: Double
+    /// Network faults: read p99 before the fault, and from its detection
+    /// (from its injection when nothing has to notice it) to its removal;
+    /// `nil` when it was to be noticed and was not.
+    var readP99BaselineMs: Double?
+    var readP99DuringFaultMs: Double?
+    /// data-api's pool calls that held a thread past their bound during the
+    /// run, over every replica; `nil` when not read (no --replica-urls, or a
+    /// replica restarted).
+    var poolCallsOverBound: Int?
+    /// The mean wait for a PostgreSQL connection during the run.
+    var postgresPoolMeanWaitMs: Double?
     var writesLost: Int?
     /// Retries the gateway made during the run (from its /metrics).
     var gatewayRetries: Int?

@@ -20,6 +20,7 @@ struct ScenarioRunner: Sendable {
         let poisonID = scenario.poisonsOneItem ? seeds.popLast() : nil
 
         let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
+        let poolsBefore = await ReplicaCounters.read(self.client, replicaURLs: self.options.replicaURLs)
         let timeline = Timeline()
         let recorder = LoadRecorder()
         let stop = FirstFlag()
@@ -45,10 +46,10 @@ struct ScenarioRunner: Sendable {
             // Stamped once the hook returns, i.e. once the fault is in place
             // (the hook itself takes a few hundred ms to start).
             injectionStartedAt = timeline.record(.note, "injecting the fault")
-            if let poisonID {
-                try await self.options.hook.run("inject", scenario.name, "/api/items/\(poisonID)")
+            if let network = scenario.network {
+                try await self.faultProxy(for: scenario).inject(network)
             } else {
-                try await self.options.hook.run("inject", scenario.name)
+                try await self.options.hook.run("inject", scenario.name, poisonID.map { "/api/items/\($0)" })
             }
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
         } catch {
@@ -60,13 +61,19 @@ struct ScenarioRunner: Sendable {
             switch scenario.removal {
             case .afterHold(let seconds):
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-                try await self.options.hook.run("remove", scenario.name)
+                if let network = scenario.network {
+                    try await self.faultProxy(for: scenario).lift(route: network.route)
+                } else {
+                    try await self.options.hook.run("remove", scenario.name)
+                }
                 removedAt = timeline.record(.faultRemoved, "FAULT REMOVED")
             case .selfHealing:
                 let how = try await self.options.hook.run("remove", scenario.name)
                 removedAt = timeline.record(.faultRemoved, "FAULT REMOVED: \(how.isEmpty ? "the process was restarted" : how)")
             }
-            try await self.watchRecovery(sampler, injectedAt: injectedAt, removedAt: removedAt ?? timeline.offset(), timeline: timeline)
+            try await self.watchRecovery(
+                sampler, injectedAt: injectedAt, removedAt: removedAt ?? timeline.offset(), budgetMs: scenario.recoveryBudgetMs, timeline: timeline
+            )
         } catch {
             phaseError = error
         }
@@ -82,7 +89,13 @@ struct ScenarioRunner: Sendable {
         if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL), after >= before {
             result.gatewayRetries = after - before
         }
-        result.failures = Expectations.failures(result, scenario: scenario, timeline: timeline)
+        if !self.options.replicaURLs.isEmpty, let before = poolsBefore,
+            let pools = await ReplicaCounters.read(self.client, replicaURLs: self.options.replicaURLs)?.since(before)
+        {
+            result.poolCallsOverBound = pools.callsOverBound
+            result.postgresPoolMeanWaitMs = pools.postgresMeanWaitMs
+        }
+        result.failures = Expectations.failures(result, scenario: scenario)
         result.passed = result.failures.isEmpty
         return IncidentReport.Scenario(
             result: result, status: statusRecorder?.all ?? [], load: IncidentReport.slices(recorder.samples, durationMs: result.durationMs)
@@ -91,8 +104,8 @@ struct ScenarioRunner: Sendable {
 
     /// Keeps the load on until everything has looked like the baseline for a
     /// second (or the recovery budget plus a margin has passed).
-    private func watchRecovery(_ sampler: HealthSampler, injectedAt: Int, removedAt: Int, timeline: Timeline) async throws {
-        let limit = ContinuousClock.now + .milliseconds(Expectations.recoveryBudgetMs + 2000)
+    private func watchRecovery(_ sampler: HealthSampler, injectedAt: Int, removedAt: Int, budgetMs: Int, timeline: Timeline) async throws {
+        let limit = ContinuousClock.now + .milliseconds(budgetMs + 2000)
         while ContinuousClock.now < limit {
             // Already back at the removal counts from the removal.
             if let since = sampler.recoveredSince, timeline.offset() - max(timeline.offset(since), removedAt) >= 1000 {
@@ -128,15 +141,33 @@ struct ScenarioRunner: Sendable {
         let replicaRecovery = removedAt.map { removedAt in
             sampler.passingSince.reduce(into: [String: Int]()) { $0[HealthView.label($1.key)] = max(0, timeline.offset($1.value) - removedAt) }
         }
+        // Reads before the fault, and reads from its detection (or, with
+        // nothing to notice it, its injection) to its removal.
+        let reads = samples.filter { !$0.isWrite }
+        let readsBefore = reads.filter { $0.atMs < injection.startedAt }
+        let from = scenario.detection == .notExpected ? injectedAt : detection?.atMs
+        let readsDuring = from.map { from in reads.filter { $0.atMs >= from && $0.atMs < removedAt ?? .max } } ?? []
         return ScenarioResult(
             scenario: scenario.name, description: scenario.summary, target: self.options.target, settings: self.options.settings,
+            recoveryBudgetMs: scenario.recoveryBudgetMs,
             durationMs: timeline.offset(), requests: requests, latency: .init(samples), faultInjectedAtMs: injectedAt, faultRemovedAtMs: removedAt,
             timeToDetectMs: detection.map { max(0, $0.atMs - injectedAt) }, detectedBy: detection?.text,
             detectionBudgetMs: self.options.settings.detectionBudgetMs(scenario.detection), timeToRecoverMs: recoverMs,
             replicaRecoveryMs: replicaRecovery,
             clientErrorRatePercent: percent(requests.failed, of: requests.total),
-            readErrorRatePercent: percent(requests.readErrors, of: requests.reads), writesLost: nil, gatewayRetries: nil, timeline: timeline.all
+            readErrorRatePercent: percent(requests.readErrors, of: requests.reads),
+            readP99BaselineMs: scenario.network == nil || readsBefore.isEmpty ? nil : ScenarioResult.Latency(readsBefore).p99Ms,
+            readP99DuringFaultMs: scenario.network == nil || readsDuring.isEmpty ? nil : ScenarioResult.Latency(readsDuring).p99Ms,
+            writesLost: nil, gatewayRetries: nil, timeline: timeline.all
         )
+    }
+
+    /// The fault proxy's client, for a scenario that needs it.
+    private func faultProxy(for scenario: Scenario) throws -> FaultProxyClient {
+        guard let url = self.options.faultProxyURL else {
+            throw FaultHook.Failure(description: "\(scenario.name) needs the fault proxy in front of data-api's stores: --fault-proxy-url (see scripts/demo --help)")
+        }
+        return FaultProxyClient(client: self.client, url: url)
     }
 
     /// Acknowledged writes missing from PostgreSQL (the hook counts the ids it finds).

@@ -25,7 +25,8 @@
 ##
 ## Environment read (defaults in brackets):
 ##   the [stack] settings of scripts/stack.conf (BIND_HOST, PG_PORT, REDIS_PORT,
-##   DATA_API_PORTS, GATEWAY_PORT)   STACK_CONF [scripts/stack.conf]
+##   PG_PROXY_PORT, REDIS_PROXY_PORT, FAULT_PROXY_PORT, DATA_API_PORTS,
+##   GATEWAY_PORT)   STACK_CONF [scripts/stack.conf]
 ##   BUILD_CONFIGURATION [release]   BIN_PATH [from swift build --show-bin-path]
 ##   SERVICE_READY_TIMEOUT [60]      plus those of postgres.sh, redis.sh, supervisord.sh.
 
@@ -73,16 +74,16 @@ stack_validate() {
     esac
     [[ $SERVICE_READY_TIMEOUT =~ ^[0-9]+$ ]] ||
         die "SERVICE_READY_TIMEOUT must be whole seconds (got '$SERVICE_READY_TIMEOUT')"
-    for var in PG_PORT REDIS_PORT GATEWAY_PORT; do
+    for var in PG_PORT REDIS_PORT PG_PROXY_PORT REDIS_PROXY_PORT FAULT_PROXY_PORT GATEWAY_PORT; do
         valid_port "${!var}" || die "$var must be a TCP port number from 1 to 65535 (got '${!var}')"
     done
     # shellcheck disable=SC2086 # DATA_API_PORTS is a space-separated list
     set -- $DATA_API_PORTS
     (($#)) || die "DATA_API_PORTS is empty" "give at least one port, e.g. DATA_API_PORTS=\"8081 8082\""
-    for port in "$@" "$PG_PORT" "$REDIS_PORT" "$GATEWAY_PORT"; do
+    for port in "$@" "$PG_PORT" "$REDIS_PORT" "$PG_PROXY_PORT" "$REDIS_PROXY_PORT" "$FAULT_PROXY_PORT" "$GATEWAY_PORT"; do
         valid_port "$port" || die "DATA_API_PORTS must be space-separated TCP port numbers (got '$DATA_API_PORTS')"
         [[ $seen == *" $port "* ]] &&
-            die "port $port is used twice among PG_PORT, REDIS_PORT, DATA_API_PORTS and GATEWAY_PORT"
+            die "port $port is used twice among the ports of scripts/stack.conf's [stack]"
         seen+="$port "
     done
     return 0
@@ -130,6 +131,7 @@ stack_address() {
     case $1 in
         postgres) pg_url ;;
         redis) redis_url ;;
+        faults) printf 'http://%s:%s\n' "$(stack_host)" "$FAULT_PROXY_PORT" ;;
         data-api-*) printf 'http://%s:%s\n' "$(stack_host)" "${1#data-api-}" ;;
         gateway) printf 'http://%s:%s\n' "$(stack_host)" "$GATEWAY_PORT" ;;
         *) return 1 ;;
@@ -140,6 +142,7 @@ stack_ready() {
     case $1 in
         postgres) pg_ready ;;
         redis) redis_ping ;;
+        faults) curl -fsS -o /dev/null --connect-timeout 1 --max-time 2 "$(stack_address faults)/health" >/dev/null 2>&1 ;;
         *) curl -fsS -o /dev/null --connect-timeout 1 --max-time 2 "$(stack_address "$1")/health/ready" >/dev/null 2>&1 ;;
     esac
 }
@@ -153,9 +156,19 @@ stack_stores_config() {
     sv_program redis 20 "$(sv_command "$(command -v "$REDIS_SERVER_BIN")" "$REDIS_CONF")"
 }
 
+# stack_faults_config BIN_PATH: the demos' fault proxy, between data-api and
+# PostgreSQL and Redis (see scripts/stack.conf).
+stack_faults_config() {
+    local host
+    host=$(stack_host)
+    sv_program faults 25 "$(sv_command "$1/fault-proxy" --admin "$host:$FAULT_PROXY_PORT" \
+        --route "postgres=$host:$PG_PROXY_PORT=$host:$PG_PORT" --route "redis=$host:$REDIS_PROXY_PORT=$host:$REDIS_PORT")"
+}
+
 stack_config() {
     local bin_path=$1 port envs
     stack_stores_config
+    stack_faults_config "$bin_path"
     for port in $DATA_API_PORTS; do
         mapfile -t envs < <(stack_env data-api "$port")
         sv_program "data-api-$port" 30 "$(sv_command "$bin_path/data-api")" "${envs[@]}"
@@ -193,7 +206,7 @@ stack_table() {
         [[ $ready == ready ]] || bad=1
         address=$(stack_address "$name") || address=-
         printf '%-16s %-9s %-10s %-40s %s\n' "$name" "$state" "$ready" "$address" "$rest"
-    done < <(awk '{ rank = $1 == "postgres" ? 1 : $1 == "redis" ? 2 : $1 ~ /^data-api-/ ? 3 : 4; print rank, $0 }' <<<"$status" |
+    done < <(awk '{ rank = $1 == "postgres" ? 1 : $1 == "redis" ? 2 : $1 == "faults" ? 3 : $1 ~ /^data-api-/ ? 4 : 5; print rank, $0 }' <<<"$status" |
         sort -s -n -k1,1 | cut -d' ' -f2-)
     printf '\nLogs: %s/NAME.log; follow one: supervisorctl -c %s tail -f NAME\n' "$(rel_path "$LOG_DIR")" "$(rel_path "$SV_CONF")"
     printf 'Secrets (not shown): %s, %s, %s (mode 600).\n' "$(rel_path "$PG_PASSWORD_FILE")" "$(rel_path "$REDIS_PASSWORD_FILE")" "$(rel_path "$ADMIN_TOKEN_FILE")"

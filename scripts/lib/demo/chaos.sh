@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
-# scripts/demo/lib/chaos.sh: data-api's fault injection (PUT /admin/chaos) for
+# scripts/lib/demo/chaos.sh: data-api's fault injection (PUT /admin/chaos) for
 # the demos. The admin token is read from a file into a mode-600 curl header
 # file (curl -H @FILE), so it never appears in an argv, a log or the output.
 #

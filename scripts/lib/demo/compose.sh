@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
-# scripts/demo/lib/compose.sh: the demos' faults on a compose stack that is
+# scripts/lib/demo/compose.sh: the demos' faults on a compose stack that is
 # already up. Compose is `docker-compose -f compose.yaml [-f each of
 # DEMO_COMPOSE_FILES] -p COMPOSE_PROJECT_NAME`; one container is acted on with
 # the engine (DEMO_ENGINE: docker, else podman): `stop -t 0`/`start` for
@@ -21,8 +21,8 @@
 
 set -euo pipefail
 
-# shellcheck source=../../lib/common.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/../../lib/common.sh"
+# shellcheck source=../common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../common.sh"
 # shellcheck source=chaos.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
-# scripts/demo/lib/local.sh: the demos' faults on the local stack of scripts/up
+# scripts/lib/demo/local.sh: the demos' faults on the local stack of scripts/up
 # (PostgreSQL, Redis and each service run by the stack's supervisord).
 # The affected replica is the first of DATA_API_PORTS.
 #
@@ -10,8 +10,8 @@
 
 set -euo pipefail
 
-# shellcheck source=../../lib/stack.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/../../lib/stack.sh"
+# shellcheck source=../stack.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../stack.sh"
 # shellcheck source=chaos.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 #
-# scripts/demo/lib/fault.sh: the fault hook the resilience-demo driver calls.
+# scripts/lib/demo/fault.sh: the fault hook the resilience-demo driver calls.
 
 set -euo pipefail
 
 usage() {
     cat <<'EOF2'
-Usage: scripts/demo/lib/fault.sh inject|remove|restore SCENARIO [PATH]
-       scripts/demo/lib/fault.sh verify-writes FILE
+Usage: scripts/lib/demo/fault.sh inject|remove|restore SCENARIO [PATH]
+       scripts/lib/demo/fault.sh verify-writes FILE
 
 The target-specific side of the resilience demos, called by the driver:
   inject SCENARIO      inject the scenario's fault (poison-request: PATH is
@@ -19,7 +19,7 @@ The target-specific side of the resilience demos, called by the driver:
   verify-writes FILE   print how many of the item ids in FILE exist in PostgreSQL
   check                fail unless the target's stack is up
 
-DEMO_TARGET (local or compose) picks scripts/demo/lib/local.sh or compose.sh;
+DEMO_TARGET (local or compose) picks scripts/lib/demo/local.sh or compose.sh;
 the stack's settings come from the environment (see those files).
 EOF2
 }

@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
-# scripts/demo/lib/demo.sh: what every scripts/demo/* command shares: options,
-# the target (local stack or compose), starting and stopping a private local
-# stack, running the resilience-demo driver, restoring the stack on any exit.
+# scripts/lib/demo/demo.sh: scripts/demo's body: options, the target (local
+# stack or compose), starting and stopping a private local stack, running the
+# resilience-demo driver, restoring the stack on any exit.
 #
-## demo_main SCENARIO|all DESCRIPTION [ARG...]   parse ARGs, run, exit with the driver's status
+## demo_main [ARG...]   parse ARGs (SCENARIO|all and options), run, exit with the driver's status
 
 set -euo pipefail
 
 _DEMO_GIVEN_RUN_DIR=${RUN_DIR:-}
-# shellcheck source=../../lib/common.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/../../lib/common.sh"
+# shellcheck source=../common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../common.sh"
 DEMO_LIB=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 
-_demo_usage() {
-    local name=$1 description=$2
-    cat <<USAGE
-Usage: scripts/demo/$name [--target local|compose] [--gateway-url URL] [--json FILE]
-                          [--report FILE] [--rate N] [--keep-stack] [--help]
-       scripts/demo/$name --ablate [--rate N]
+# The scenarios, in `all`'s order (the driver's Scenario.all; a test checks).
+DEMO_SCENARIOS="postgres-outage redis-outage replica-crash replica-hang flaky-upstream slow-upstream wedged-process gateway-crash poison-request postgres-partition redis-partition postgres-latency"
 
-$description
+_demo_usage() {
+    cat <<USAGE
+Usage: scripts/demo SCENARIO|all [--target local|compose] [--gateway-url URL] [--json FILE]
+                                 [--report FILE] [--rate N] [--keep-stack]
+       scripts/demo SCENARIO|all --ablate [--rate N]
+       scripts/demo --help
+
+Resilience demos: break one thing on purpose, show with timings what happens
+and how the stack heals (docs/resilience.md tells each scenario's story).
+
+Scenarios (all: every one in turn, one summary table at the end):
+  postgres-outage     PostgreSQL stopped hard, down ~5 s, then started
+  redis-outage        Redis stopped ~5 s: the cache disappears, data-api warns and serves
+  replica-crash       one data-api replica SIGKILLed; its supervisor restarts it
+  replica-hang        one replica frozen (SIGSTOP / pause) ~5 s, then resumed
+  flaky-upstream      10 % injected 500s on every replica for ~8 s
+  slow-upstream       3 s injected latency on one replica for ~8 s (over the per-try timeout)
+  wedged-process      one replica's Swift Concurrency threads blocked; its watchdog exits it
+  gateway-crash       the gateway SIGKILLed; its supervisor (or restart policy) restarts it
+  poison-request      one item's path answers 500 on every replica for ~8 s
+  postgres-partition  data-api to PostgreSQL silently partitioned (the fault proxy) ~8 s
+  redis-partition     data-api to Redis silently partitioned ~8 s: reads must not pay Redis's timeout
+  postgres-latency    +200 ms on every PostgreSQL round trip for ~8 s
 
 While it runs: a steady load through the gateway (reads, and writes with an
 Idempotency-Key), the gateway's /health and the affected replica's
@@ -32,12 +50,16 @@ p50/p99 latency, time to detect, time to recover, client-visible error rate,
 and acknowledged writes lost (each looked up in PostgreSQL).
 
 Exits 1 when an expectation fails: an acknowledged write lost; a client waited
-past the gateway's deadline; no detection within 3 health intervals; no
-recovery within 10 s of the fault's removal; for redis-outage, flaky-upstream
-and replica-crash, client-visible read errors above 0.1 %; a client-visible
+past the gateway's deadline; no detection within 3 health intervals (a
+partition: the check's interval plus timeout, times its failure threshold);
+no recovery within 10 s of the fault's removal (2 s after a partition); for
+redis-outage, flaky-upstream, replica-crash, redis-partition and
+postgres-latency, client-visible read errors above 0.1 %; a client-visible
 error that its answer does not attribute to a cause (the gateway's
 Server-Timing and data-api's problem title; "errors by cause" in the
-summary). Exits 2 on a usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
+summary); for the network faults, a data-api pool call that held its thread
+past its connect or query timeout, and for redis-partition, reads that paid
+Redis's command timeout after the check had failed. Exits 2 on a usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
 frozen replica resumed, PostgreSQL and Redis started.
 
 Options:
@@ -75,7 +97,8 @@ ports of scripts/up (PG_PORT REDIS_PORT DATA_API_PORTS GATEWAY_PORT),
 WATCHDOG_TIMEOUT_MS and RETRY_MAX_ATTEMPTS for a stack the demo starts
 (defaults 3000 and 5);
 compose: COMPOSE_PROJECT_NAME, DEMO_COMPOSE_FILES, DEMO_ENGINE,
-DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (the chaos scenarios; see
+DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (the chaos scenarios),
+DEMO_FAULT_PROXY_URL (the network scenarios: the fault proxy's admin API; see
 deploy/compose.demo.yaml).
 USAGE
 }
@@ -112,7 +135,7 @@ _demo_ablate() {
     plan=$("$BIN_PATH/resilience-demo" ablation-plan "$scenario")
     [[ -n $plan ]] || die "$scenario has no mechanism to switch off" "try another scenario, or all"
     while read -r name variant settings; do
-        local -a run=("$REPO_ROOT/scripts/demo/$name" --target local --json "$out/$name.$variant.json")
+        local -a run=("$REPO_ROOT/scripts/demo" "$name" --target local --json "$out/$name.$variant.json")
         [[ -z $rate ]] || run+=(--rate "$rate")
         info "ablation: $name $variant${settings:+ ($settings)}; log: $(rel_path "$out/$name.$variant.log")"
         rc=0
@@ -134,12 +157,17 @@ _demo_started_stack=0
 _demo_keep_stack=0
 _demo_status=1
 _demo_stack_found=0
+_demo_fault_proxy_url=""
 
 _demo_cleanup() {
     trap - EXIT INT TERM
     if ((_demo_stack_found)); then
         info "restoring the stack"
         "$DEMO_LIB/fault.sh" restore all || warn "restore failed: check the stack (scripts/status)"
+        if [[ -n $_demo_fault_proxy_url ]]; then
+            "$BIN_PATH/resilience-demo" lift-network-faults --fault-proxy-url "$_demo_fault_proxy_url" ||
+                warn "could not lift the network faults: check the fault proxy (scripts/status)"
+        fi
     fi
     if ((_demo_started_stack && !_demo_keep_stack)); then
         info "stopping the private stack"
@@ -156,7 +184,7 @@ _demo_cleanup() {
 
 # Start a private stack on free ports, unless RUN_DIR names a running one.
 _demo_local_stack() {
-    # shellcheck source=../../lib/stack.sh
+    # shellcheck source=../stack.sh
     source "$REPO_ROOT/scripts/lib/stack.sh"
     if [[ -n $_DEMO_GIVEN_RUN_DIR ]] && sv_running gateway; then
         info "using the stack running in $RUN_DIR"
@@ -165,8 +193,9 @@ _demo_local_stack() {
     RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/resilience-demo.XXXXXX")
     chmod 755 "$RUN_DIR"
     PG_PORT=$(free_port) REDIS_PORT=$(free_port) GATEWAY_PORT=$(free_port)
+    PG_PROXY_PORT=$(free_port) REDIS_PROXY_PORT=$(free_port) FAULT_PROXY_PORT=$(free_port)
     DATA_API_PORTS="$(free_port) $(free_port)"
-    export RUN_DIR PG_PORT REDIS_PORT GATEWAY_PORT DATA_API_PORTS
+    export RUN_DIR PG_PORT REDIS_PORT GATEWAY_PORT DATA_API_PORTS PG_PROXY_PORT REDIS_PROXY_PORT FAULT_PROXY_PORT
     export WATCHDOG_TIMEOUT_MS=${WATCHDOG_TIMEOUT_MS:-3000}
     # flaky-upstream: 10 % independent 500s leave 0.1^tries failing reads;
     # the default 3 tries leave 0.1 %, the very bound the demo checks.
@@ -180,11 +209,10 @@ _demo_local_stack() {
 }
 
 demo_main() {
-    local scenario=$1 description=$2 target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate="" ablate=0
-    shift 2
+    local scenario="" target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate="" ablate=0
     while (($#)); do
         case $1 in
-            -h | --help) _demo_usage "$scenario" "$description"; exit 0 ;;
+            -h | --help) _demo_usage; exit 0 ;;
             --target | --gateway-url | --json | --report | --rate)
                 (($# >= 2)) || { printf '%s: %s needs a value\n' "$SCRIPT_NAME" "$1" >&2; exit 2; }
                 case $1 in
@@ -198,9 +226,17 @@ demo_main() {
                 ;;
             --keep-stack) _demo_keep_stack=1; shift ;;
             --ablate) ablate=1; shift ;;
-            *) printf '%s: unknown argument: %s (see --help)\n' "$SCRIPT_NAME" "$1" >&2; exit 2 ;;
+            -*) printf '%s: unknown option: %s (see --help)\n' "$SCRIPT_NAME" "$1" >&2; exit 2 ;;
+            *)
+                [[ -z $scenario ]] || { printf '%s: one scenario (or all) at a time, got %s and %s\n' "$SCRIPT_NAME" "$scenario" "$1" >&2; exit 2; }
+                [[ " all $DEMO_SCENARIOS " == *" $1 "* ]] ||
+                    { printf '%s: unknown scenario: %s (one of: %s, all)\n' "$SCRIPT_NAME" "$1" "${DEMO_SCENARIOS// /, }" >&2; exit 2; }
+                scenario=$1
+                shift
+                ;;
         esac
     done
+    [[ -n $scenario ]] || { printf '%s: name a scenario, or all (see --help)\n' "$SCRIPT_NAME" >&2; exit 2; }
     [[ -n $target ]] || target=$(_demo_default_target)
     [[ $target == local || $target == compose ]] || { printf '%s: --target must be local or compose\n' "$SCRIPT_NAME" >&2; exit 2; }
     [[ -z $json ]] || json=$(realpath -m -- "$json")
@@ -226,13 +262,17 @@ demo_main() {
         export DEMO_ADMIN_TOKEN_FILE=$RUN_DIR/secrets/admin-token
         gateway_url=${gateway_url:-http://$(stack_host):$GATEWAY_PORT}
         driver+=(--service-url "http://$(stack_host):$first_port")
+        _demo_fault_proxy_url=$(stack_address faults)
+        driver+=(--replica-urls "$(stack_upstream_urls | tr , ' ')")
     else
         export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-$(basename -- "$REPO_ROOT")}
         gateway_url=${gateway_url:-http://127.0.0.1:${GATEWAY_PORT:-8080}}
         local first_url
         read -r first_url _ <<<"${DEMO_DATA_API_URLS:-}"
-        [[ -z $first_url ]] || driver+=(--service-url "$first_url")
+        [[ -z $first_url ]] || driver+=(--service-url "$first_url" --replica-urls "$DEMO_DATA_API_URLS")
+        _demo_fault_proxy_url=${DEMO_FAULT_PROXY_URL:-}
     fi
+    [[ -z $_demo_fault_proxy_url ]] || driver+=(--fault-proxy-url "$_demo_fault_proxy_url")
     "$DEMO_LIB/fault.sh" check || exit 1
     driver+=(--gateway-url "$gateway_url")
     [[ -z $json ]] || driver+=(--json "$json")

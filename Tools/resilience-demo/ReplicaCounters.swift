@@ -1,0 +1,40 @@
+import AsyncHTTPClient
+
+/// data-api's pool counters, summed over every replica's `/metrics`: blocking
+/// calls that held a pool thread past the bound its client's timeouts promise
+/// (`datastore_calls_over_bound_total`, see data-api's PoolMetrics), and the
+/// time acquires waited for a PostgreSQL connection.
+struct ReplicaCounters: Sendable {
+    var callsOverBound: Int
+    var postgresWaitSeconds: Double
+    var postgresWaits: Int
+
+    /// `nil` when a replica does not answer.
+    static func read(_ client: HTTPClient, replicaURLs: [String]) async -> ReplicaCounters? {
+        var total = ReplicaCounters(callsOverBound: 0, postgresWaitSeconds: 0, postgresWaits: 0)
+        for url in replicaURLs {
+            let exchange = await Exchange.perform(client, .GET, url + "/metrics", timeoutMs: 2000)
+            guard exchange.status == 200 else { return nil }
+            let text = String(decoding: exchange.body, as: UTF8.self)
+            total.callsOverBound += Int(GatewayCounters.sum("datastore_calls_over_bound_total", in: text))
+            total.postgresWaitSeconds += GatewayCounters.sum("datastore_pool_wait_seconds_sum", labels: #"pool="postgres""#, in: text)
+            total.postgresWaits += Int(GatewayCounters.sum("datastore_pool_wait_seconds_count", labels: #"pool="postgres""#, in: text))
+        }
+        return total
+    }
+
+    /// What happened between `before` and now; `nil` when a counter went
+    /// down (a replica restarted, and the count is unknown).
+    func since(_ before: ReplicaCounters) -> ReplicaCounters? {
+        let delta = ReplicaCounters(
+            callsOverBound: self.callsOverBound - before.callsOverBound, postgresWaitSeconds: self.postgresWaitSeconds - before.postgresWaitSeconds,
+            postgresWaits: self.postgresWaits - before.postgresWaits
+        )
+        return delta.callsOverBound < 0 || delta.postgresWaits < 0 ? nil : delta
+    }
+
+    /// The mean PostgreSQL pool wait, in ms with one decimal.
+    var postgresMeanWaitMs: Double {
+        self.postgresWaits == 0 ? 0 : (self.postgresWaitSeconds / Double(self.postgresWaits) * 10_000).rounded() / 10
+    }
+}
