@@ -45,6 +45,16 @@ enum Expectations {
                 failures.append("data-api's pool counters could not be read (--replica-urls; or a replica restarted)")
             }
         }
+        if scenario.coldCacheHerd {
+            if let herd = result.herd, let queries = herd.queries {
+                if queries > herd.queryBound {
+                    failures.append("the herd's \(herd.requests) reads cost \(queries) PostgreSQL queries, over \(herd.queryBound) (2 per item and replica)")
+                }
+                if herd.failed > 0 { failures.append("\(herd.failed) of the herd's reads failed") }
+            } else {
+                failures.append("the herd's PostgreSQL queries could not be counted")
+            }
+        }
         if scenario.comparesReadLatency, let during = result.readP99DuringFaultMs, during >= Double(result.settings.redisCommandTimeoutMs) {
             failures.append(
                 "reads paid Redis's \(result.settings.redisCommandTimeoutMs) ms command timeout after the check had failed: read p99 \(during) ms (baseline \(result.readP99BaselineMs ?? 0) ms)"

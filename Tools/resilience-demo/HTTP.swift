@@ -15,6 +15,8 @@ struct Exchange: Sendable {
     var error: String?
     /// The gateway's attempt chain (its `Server-Timing`), when it answered.
     var serverTiming: String?
+    /// data-api's `X-Cache` (hit, miss, bypass) for an item read.
+    var cache: String?
 
     static func perform(
         _ client: HTTPClient, _ method: HTTPMethod, _ url: String, json: String? = nil, headers: [(String, String)] = [], timeoutMs: Int
@@ -32,7 +34,7 @@ struct Exchange: Sendable {
             let body = try await response.body.collect(upTo: 1 << 20)
             return Exchange(
                 status: Int(response.status.code), body: Data(body.readableBytesView), latencyMs: (ContinuousClock.now - started).milliseconds,
-                serverTiming: response.headers["Server-Timing"].joined(separator: ", ")
+                serverTiming: response.headers["Server-Timing"].joined(separator: ", "), cache: response.headers.first(name: "X-Cache")
             )
         } catch {
             return Exchange(status: nil, body: Data(), latencyMs: (ContinuousClock.now - started).milliseconds, error: String(describing: error))

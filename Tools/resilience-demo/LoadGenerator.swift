@@ -25,16 +25,17 @@ struct LoadGenerator: Sendable {
     let label: String
     let recorder: LoadRecorder
     let timeline: Timeline
+    var gate = LoadGate()
 
     func run(until stop: FirstFlag) async {
         let period = Duration.seconds(1) / self.rate
         let firstError = FirstFlag()
-        let inFlight = Counter()
+        let inFlight = self.gate.inFlight
         await withDiscardingTaskGroup { group in
             var sequence = 0
             await runPeriodically(every: period, until: { stop.isSet }) {
                 // At the cap the request is skipped, not queued: the load stays bounded.
-                if inFlight.value < self.maxInFlight {
+                if self.gate.isOpen, inFlight.value < self.maxInFlight {
                     sequence += 1
                     let number = sequence
                     inFlight.add(1)

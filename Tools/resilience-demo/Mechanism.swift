@@ -7,6 +7,8 @@ enum Mechanism: String, CaseIterable, Sendable {
     case ejection
     case activeChecks = "active-checks"
     case watchdog
+    case cacheSkip = "cache-skip"
+    case singleFlight = "single-flight"
 
     /// What the ablation's table and verdict call it.
     var label: String {
@@ -17,6 +19,8 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .ejection: "passive ejection"
         case .activeChecks: "gateway's active health checks"
         case .watchdog: "watchdog"
+        case .cacheSkip: "skipping a failed cache"
+        case .singleFlight: "single-flight reads"
         }
     }
 
@@ -30,6 +34,8 @@ enum Mechanism: String, CaseIterable, Sendable {
         // One poll every ten minutes: the first comes at start-up, none during the run.
         case .activeChecks: [("UPSTREAM_HEALTH_INTERVAL_MS", "600000")]
         case .watchdog: [("WATCHDOG_TIMEOUT_MS", "0")]
+        case .cacheSkip: [("CACHE_SKIP_WHEN_FAILING", "false")]
+        case .singleFlight: [("ITEM_READS_SINGLE_FLIGHT", "false")]
         }
     }
 }

@@ -8,6 +8,8 @@ struct ReplicaCounters: Sendable {
     var callsOverBound: Int
     var postgresWaitSeconds: Double
     var postgresWaits: Int
+    /// PostgreSQL queries made for reads of one item (`item_database_reads_total`).
+    var itemDatabaseReads = 0
 
     /// `nil` when a replica does not answer.
     static func read(_ client: HTTPClient, replicaURLs: [String]) async -> ReplicaCounters? {
@@ -19,6 +21,7 @@ struct ReplicaCounters: Sendable {
             total.callsOverBound += Int(GatewayCounters.sum("datastore_calls_over_bound_total", in: text))
             total.postgresWaitSeconds += GatewayCounters.sum("datastore_pool_wait_seconds_sum", labels: #"pool="postgres""#, in: text)
             total.postgresWaits += Int(GatewayCounters.sum("datastore_pool_wait_seconds_count", labels: #"pool="postgres""#, in: text))
+            total.itemDatabaseReads += Int(GatewayCounters.sum("item_database_reads_total", in: text))
         }
         return total
     }
@@ -28,9 +31,9 @@ struct ReplicaCounters: Sendable {
     func since(_ before: ReplicaCounters) -> ReplicaCounters? {
         let delta = ReplicaCounters(
             callsOverBound: self.callsOverBound - before.callsOverBound, postgresWaitSeconds: self.postgresWaitSeconds - before.postgresWaitSeconds,
-            postgresWaits: self.postgresWaits - before.postgresWaits
+            postgresWaits: self.postgresWaits - before.postgresWaits, itemDatabaseReads: self.itemDatabaseReads - before.itemDatabaseReads
         )
-        return delta.callsOverBound < 0 || delta.postgresWaits < 0 ? nil : delta
+        return delta.callsOverBound < 0 || delta.postgresWaits < 0 || delta.itemDatabaseReads < 0 ? nil : delta
     }
 
     /// The mean PostgreSQL pool wait, in ms with one decimal.

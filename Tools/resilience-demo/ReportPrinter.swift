@@ -30,6 +30,12 @@ enum ReportPrinter {
             let window = result.detectionBudgetMs == nil ? "during the fault" : "from its detection to its removal"
             lines.insert("read p99       before the fault \(baseline) ms; \(window) \(during)", at: 6)
         }
+        if let herd = result.herd {
+            lines.insert(
+                "herd           \(herd.requests) reads of \(herd.items) hot items in \(herd.durationMs) ms: \(herd.queries.map(String.init) ?? "?") PostgreSQL queries (bound \(herd.queryBound)), \(herd.failed) failed",
+                at: lines.count - 1
+            )
+        }
         if let held = result.poolCallsOverBound {
             lines.insert(
                 "data-api pools \(held) call(s) held a thread past their timeout; PostgreSQL pool wait mean \(result.postgresPoolMeanWaitMs ?? 0) ms",

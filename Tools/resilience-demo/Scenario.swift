@@ -49,6 +49,9 @@ struct Scenario: Sendable {
     /// Reads during the fault, once it was detected, must not each pay the
     /// Redis command timeout: their p99 is compared with the baseline's.
     var comparesReadLatency = false
+    /// Once the fault is in place (Redis restarted empty), the driver runs
+    /// the cold-cache herd (``Herd``) and judges its PostgreSQL queries.
+    var coldCacheHerd = false
 
     static let all: [Scenario] = [
         Scenario(
@@ -94,13 +97,18 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "redis-partition", summary: "data-api to Redis silently partitioned for ~8 s: reads go to PostgreSQL without paying Redis's timeout",
-            removal: .afterHold(seconds: 8), detection: .dependencyTimeout, readsMustSucceed: true,
+            removal: .afterHold(seconds: 8), detection: .dependencyTimeout, readsMustSucceed: true, mechanisms: [.cacheSkip],
             network: NetworkFault(route: "redis", kind: .blackhole), recoveryBudgetMs: 2000, comparesReadLatency: true
         ),
         Scenario(
             name: "postgres-latency", summary: "+200 ms on every PostgreSQL round trip for ~8 s",
             removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true, mechanisms: [.retries],
             network: NetworkFault(route: "postgres", kind: .latency, latencyMs: 200)
+        ),
+        Scenario(
+            name: "cold-cache",
+            summary: "Redis restarted empty, then \(Herd.itemCount * Herd.readsPerItem) concurrent reads of \(Herd.itemCount) hot items while PostgreSQL answers in +\(Herd.postgresLatencyMs) ms",
+            removal: .afterHold(seconds: 1), detection: .notExpected, readsMustSucceed: true, mechanisms: [.singleFlight], coldCacheHerd: true
         ),
     ]
 

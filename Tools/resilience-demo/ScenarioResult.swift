@@ -68,6 +68,8 @@ struct ScenarioResult: Codable, Sendable {
     var poolCallsOverBound: Int?
     /// The mean wait for a PostgreSQL connection during the run.
     var postgresPoolMeanWaitMs: Double?
+    /// The cold-cache herd, for that scenario.
+    var herd: Herd.Result?
     var writesLost: Int?
     /// Retries the gateway made during the run (from its /metrics).
     var gatewayRetries: Int?

@@ -16,8 +16,12 @@ struct ScenarioRunner: Sendable {
         let settings = self.options.settings
         print("\n== \(scenario.name) (\(self.options.target)): \(scenario.summary)")
         try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).waitUntilSettled()
-        var seeds = try await StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL).seedItems(count: 10, label: scenario.name)
+        let readiness = StackReadiness(client: self.client, gatewayURL: self.options.gatewayURL)
+        var seeds = try await readiness.seedItems(count: 10, label: scenario.name)
         let poisonID = scenario.poisonsOneItem ? seeds.popLast() : nil
+        // The herd's hot items: their own, cached once before Redis loses them.
+        let hotIDs = scenario.coldCacheHerd ? try await readiness.seedItems(count: Herd.itemCount, label: scenario.name + "-hot") : []
+        for id in hotIDs { _ = await Exchange.perform(self.client, .GET, "\(self.options.gatewayURL)/api/items/\(id)", timeoutMs: 2000) }
 
         let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
         let poolsBefore = await ReplicaCounters.read(self.client, replicaURLs: self.options.replicaURLs)
@@ -36,6 +40,7 @@ struct ScenarioRunner: Sendable {
         async let recording: Void = { if let statusRecorder { await statusRecorder.run(until: stop) } }()
 
         var removedAt: Int?
+        var herd: Herd.Result?
         var phaseError: (any Error)?
         let injectedAt: Int
         let injectionStartedAt: Int
@@ -47,11 +52,14 @@ struct ScenarioRunner: Sendable {
             // (the hook itself takes a few hundred ms to start).
             injectionStartedAt = timeline.record(.note, "injecting the fault")
             if let network = scenario.network {
-                try await self.faultProxy(for: scenario).inject(network)
+                try await self.faultProxy(for: scenario.name).inject(network)
             } else {
                 try await self.options.hook.run("inject", scenario.name, poisonID.map { "/api/items/\($0)" })
             }
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
+            if scenario.coldCacheHerd {
+                herd = try await self.runHerd(hotIDs, gate: load.gate, timeline: timeline)
+            }
         } catch {
             _ = stop.set()
             _ = await (sampling, loading, recording)
@@ -62,7 +70,7 @@ struct ScenarioRunner: Sendable {
             case .afterHold(let seconds):
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
                 if let network = scenario.network {
-                    try await self.faultProxy(for: scenario).lift(route: network.route)
+                    try await self.faultProxy(for: scenario.name).lift(route: network.route)
                 } else {
                     try await self.options.hook.run("remove", scenario.name)
                 }
@@ -84,6 +92,7 @@ struct ScenarioRunner: Sendable {
         var result = self.summarize(
             scenario, timeline: timeline, recorder: recorder, injection: (injectionStartedAt, injectedAt), removedAt: removedAt, sampler: sampler
         )
+        result.herd = herd
         result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites)
         // A counter that went down was reset: the gateway restarted (gateway-crash), and the count is unknown.
         if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL), after >= before {
@@ -162,10 +171,35 @@ struct ScenarioRunner: Sendable {
         )
     }
 
+    /// The cold-cache herd: once every replica's cache works again (empty),
+    /// the steady load paused and PostgreSQL slowed, many concurrent reads
+    /// of the hot items; then all as it was.
+    private func runHerd(_ itemIDs: [Int], gate: LoadGate, timeline: Timeline) async throws -> Herd.Result {
+        let replicas = self.options.replicaURLs
+        guard !replicas.isEmpty else { throw FaultHook.Failure(description: "cold-cache counts data-api's queries: --replica-urls") }
+        guard await Herd.waitForCache(self.client, replicaURLs: replicas, within: .seconds(10)) else {
+            throw FaultHook.Failure(description: "the replicas' Redis check did not pass within 10 s of Redis's restart")
+        }
+        timeline.record(.note, "every replica's Redis check passes: the cache works, and is empty")
+        let proxy = try self.faultProxy(for: "cold-cache")
+        guard await gate.close(drainingWithin: .seconds(10)) else { throw FaultHook.Failure(description: "the steady load did not drain within 10 s") }
+        defer { gate.open() }
+        try await proxy.inject(NetworkFault(route: "postgres", kind: .latency, latencyMs: Herd.postgresLatencyMs))
+        let herd = Herd(client: self.client, gatewayURL: self.options.gatewayURL, replicaURLs: replicas, itemIDs: itemIDs, timeoutMs: 10_000)
+        let result = await herd.run()
+        try await proxy.lift(route: "postgres")
+        let cache = result.byCache.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        timeline.record(
+            .note,
+            "herd: \(result.requests) reads of \(result.items) items in \(result.durationMs) ms cost \(result.queries.map(String.init) ?? "?") PostgreSQL queries (\(result.replicas) replicas); X-Cache: \(cache)"
+        )
+        return result
+    }
+
     /// The fault proxy's client, for a scenario that needs it.
-    private func faultProxy(for scenario: Scenario) throws -> FaultProxyClient {
+    private func faultProxy(for scenario: String) throws -> FaultProxyClient {
         guard let url = self.options.faultProxyURL else {
-            throw FaultHook.Failure(description: "\(scenario.name) needs the fault proxy in front of data-api's stores: --fault-proxy-url (see scripts/demo --help)")
+            throw FaultHook.Failure(description: "\(scenario) needs the fault proxy in front of data-api's stores: --fault-proxy-url (see scripts/demo --help)")
         }
         return FaultProxyClient(client: self.client, url: url)
     }

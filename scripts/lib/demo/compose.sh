@@ -101,6 +101,12 @@ target_inject() {
             _remember stopped-dependency "$id"
             "$DEMO_ENGINE" stop -t 0 "$id" >/dev/null
             ;;
+        cold-cache)
+            # No persistence (compose.yaml): Redis comes back empty.
+            id=$(_container redis)
+            "$DEMO_ENGINE" restart -t 0 "$id" >/dev/null
+            _wait_accepting redis-outage "$id" 60
+            ;;
         replica-crash)
             id=$(_container data-api)
             _remember crashed "$id $(_restarts "$id")"
@@ -150,6 +156,7 @@ target_remove() {
             # does locally), so recovery is timed from that moment.
             _wait_accepting "$1" "$id" 60
             ;;
+        cold-cache) ;;
         replica-crash)
             read -r id before <<<"$(_recall crashed)"
             _wait_restarted "$id" "$before" 60

@@ -15,7 +15,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/../common.sh"
 DEMO_LIB=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 
 # The scenarios, in `all`'s order (the driver's Scenario.all; a test checks).
-DEMO_SCENARIOS="postgres-outage redis-outage replica-crash replica-hang flaky-upstream slow-upstream wedged-process gateway-crash poison-request postgres-partition redis-partition postgres-latency"
+DEMO_SCENARIOS="postgres-outage redis-outage replica-crash replica-hang flaky-upstream slow-upstream wedged-process gateway-crash poison-request postgres-partition redis-partition postgres-latency cold-cache"
 
 _demo_usage() {
     cat <<USAGE
@@ -40,6 +40,7 @@ Scenarios (all: every one in turn, one summary table at the end):
   postgres-partition  data-api to PostgreSQL silently partitioned (the fault proxy) ~8 s
   redis-partition     data-api to Redis silently partitioned ~8 s: reads must not pay Redis's timeout
   postgres-latency    +200 ms on every PostgreSQL round trip for ~8 s
+  cold-cache          Redis restarted empty, then a herd of reads of 3 hot items: one query each
 
 While it runs: a steady load through the gateway (reads, and writes with an
 Idempotency-Key), the gateway's /health and the affected replica's
@@ -53,13 +54,15 @@ Exits 1 when an expectation fails: an acknowledged write lost; a client waited
 past the gateway's deadline; no detection within 3 health intervals (a
 partition: the check's interval plus timeout, times its failure threshold);
 no recovery within 10 s of the fault's removal (2 s after a partition); for
-redis-outage, flaky-upstream, replica-crash, redis-partition and
-postgres-latency, client-visible read errors above 0.1 %; a client-visible
+redis-outage, flaky-upstream, replica-crash, redis-partition,
+postgres-latency and cold-cache, client-visible read errors above 0.1 %; a client-visible
 error that its answer does not attribute to a cause (the gateway's
 Server-Timing and data-api's problem title; "errors by cause" in the
 summary); for the network faults, a data-api pool call that held its thread
 past its connect or query timeout, and for redis-partition, reads that paid
-Redis's command timeout after the check had failed. Exits 2 on a usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
+Redis's command timeout after the check had failed; for cold-cache, a herd
+that cost more than 2 PostgreSQL queries per item and replica. Exits 2 on a
+usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
 frozen replica resumed, PostgreSQL and Redis started.
 
 Options:

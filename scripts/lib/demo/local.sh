@@ -61,6 +61,8 @@ target_inject() {
     case $1 in
         postgres-outage) pg_stop immediate >&2 ;;
         redis-outage) info "supervisorctl stop redis: $(sv_ctl stop redis 2>&1)" ;;
+        # No persistence: Redis comes back empty.
+        cold-cache) info "supervisorctl stop redis: $(sv_ctl stop redis 2>&1)"; _restart redis ;;
         replica-crash)
             local pid; pid=$(_replica_pid)
             _remember_pid "$pid" crashed
@@ -97,6 +99,7 @@ target_remove() {
     case $1 in
         postgres-outage) _restart postgres ;;
         redis-outage) _restart redis ;;
+        cold-cache) ;;
         replica-crash)
             _wait_for_new_process "$(_recalled_pid crashed)" 30
             printf 'supervisord started a new process\n'

@@ -39,7 +39,7 @@ struct DataAPIParts {
         let cache = ItemCache(
             redis: redis,
             ttlSeconds: configuration.cacheTTLSeconds,
-            isAvailable: { monitor.status(of: redisCheck) != .fail },
+            isAvailable: { [skipWhenFailing = configuration.cacheSkipWhenFailing] in !skipWhenFailing || monitor.status(of: redisCheck) != .fail },
             logger: logger
         )
         let idempotency = IdempotentItemCreator(postgres: postgres, ttl: configuration.idempotencyTTL)
@@ -64,7 +64,8 @@ struct DataAPIParts {
         api.get("data") { _, _ in
             ItemsController<BasicRequestContext>.raw(#"{"message":"Hello from the microservice!"}"#, status: .ok, headers: [:])
         }
-        ItemsController(store: ItemStore(postgres: postgres), cache: cache, idempotency: idempotency)
+        let store = ItemStore(postgres: postgres, singleFlight: configuration.itemReadsSingleFlight, telemetry: telemetry)
+        ItemsController(store: store, cache: cache, idempotency: idempotency)
             .register(on: api.group().add(middleware: StartupGateMiddleware(lifecycle: lifecycle)))
         if let token = configuration.adminToken {
             AdminRoutes(token: token, chaos: chaos).register(on: router)

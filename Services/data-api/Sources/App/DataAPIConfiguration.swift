@@ -13,6 +13,11 @@ public struct DataAPIConfiguration: ServiceConfiguration {
     /// `LOG_FORMAT`: logfmt (default) or json.
     public var logFormat: LogFormat
     var cacheTTLSeconds: Int
+    /// `CACHE_SKIP_WHEN_FAILING` (true): while the Redis check fails, reads
+    /// skip Redis instead of each paying its timeout.
+    var cacheSkipWhenFailing: Bool
+    /// `ITEM_READS_SINGLE_FLIGHT` (true): concurrent reads of one item share one query.
+    var itemReadsSingleFlight: Bool
     var idempotencyTTL: Duration
     var adminToken: String?
     var chaos: ChaosSettings.Values
@@ -32,6 +37,8 @@ public struct DataAPIConfiguration: ServiceConfiguration {
         self.logLevel = try reader.logLevel()
         self.logFormat = try reader.logFormat()
         self.cacheTTLSeconds = try reader.int("CACHE_TTL_SECONDS", default: 30, range: 1...86_400)
+        self.cacheSkipWhenFailing = try reader.bool("CACHE_SKIP_WHEN_FAILING", default: true)
+        self.itemReadsSingleFlight = try reader.bool("ITEM_READS_SINGLE_FLIGHT", default: true)
         self.idempotencyTTL = .seconds(try reader.int("IDEMPOTENCY_TTL_S", default: 86_400, range: 60...2_592_000))
         self.adminToken = try reader.secret("ADMIN_TOKEN")
         self.chaos = ChaosSettings.Values(

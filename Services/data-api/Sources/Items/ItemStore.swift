@@ -1,3 +1,4 @@
+import Metrics
 import Shared
 
 /// Items in PostgreSQL. Every statement is parameterized.
@@ -7,12 +8,19 @@ import Shared
 /// readers cost PostgreSQL one query per replica, not one each. An update or
 /// a delete makes later reads start a query of their own, so a client reads
 /// its own write.
+///
+/// `item_database_reads_total` counts the queries reads of one item made
+/// (the demos' cold-cache herd compares it with the requests).
 struct ItemStore: Sendable {
     let postgres: PostgresClient
-    private let reads = SingleFlight<Int, Item?>()
+    /// `nil`: every read makes its own query (`ITEM_READS_SINGLE_FLIGHT=false`).
+    private let reads: SingleFlight<Int, Item?>?
+    private let databaseReads: Counter
 
-    init(postgres: PostgresClient) {
+    init(postgres: PostgresClient, singleFlight: Bool = true, telemetry: Telemetry = Telemetry()) {
         self.postgres = postgres
+        self.reads = singleFlight ? SingleFlight() : nil
+        self.databaseReads = Counter(label: "item_database_reads_total", factory: telemetry.factory)
     }
 
     private static let columns = """
@@ -22,11 +30,14 @@ struct ItemStore: Sendable {
         """
 
     func find(id: Int) async throws -> Item? {
-        try await self.reads.run(id) {
-            try await self.postgres.withConnection(idempotent: true) { connection in
+        let query: @Sendable () async throws -> Item? = { [postgres, databaseReads] in
+            databaseReads.increment()
+            return try await postgres.withConnection(idempotent: true) { connection in
                 try connection.query("SELECT \(Self.columns) FROM items WHERE id = $1", [String(id)]).first.map(Self.item)
             }
         }
+        guard let reads = self.reads else { return try await query() }
+        return try await reads.run(id, query)
     }
 
     func list(after: Int, limit: Int) async throws -> ItemPage {
@@ -61,7 +72,7 @@ struct ItemStore: Sendable {
 
     /// Updates when `expectedVersions` is `nil` or holds the stored version.
     func update(id: Int, name: String, description: String?, expectedVersions: [Int]?) async throws -> UpdateOutcome {
-        defer { self.reads.forget(id) }
+        defer { self.reads?.forget(id) }
         return try await self.postgres.withConnection(idempotent: false) { connection in
             let updated = try connection.query(
                 """
@@ -81,7 +92,7 @@ struct ItemStore: Sendable {
 
     /// `true` when an item was deleted.
     func delete(id: Int) async throws -> Bool {
-        defer { self.reads.forget(id) }
+        defer { self.reads?.forget(id) }
         return try await self.postgres.withConnection(idempotent: false) { connection in
             try connection.query("DELETE FROM items WHERE id = $1", [String(id)]).affectedRows == 1
         }
