@@ -83,12 +83,19 @@ enum Ablation {
         guard let ablated = without?.result else {
             return "\(mechanism.label): the run without it did not complete (\(without?.error ?? "not run"))"
         }
-        let measures: [(String, Double, Double, String)] = [
+        var measures: [(String, Double, Double, String)] = [
             ("client errors", Double(designed.requests.failed), Double(ablated.requests.failed), ""),
             ("longest client wait", designed.latency.maxMs, ablated.latency.maxMs, " ms"),
             ("p99 latency", designed.latency.p99Ms, ablated.latency.p99Ms, " ms"),
             ("time to recover", Double(designed.timeToRecoverMs ?? designed.recoveryBudgetMs), Double(ablated.timeToRecoverMs ?? ablated.recoveryBudgetMs), " ms"),
         ]
+        // What the scenario itself is about comes first.
+        if let with = designed.herd?.queries, let without = ablated.herd?.queries {
+            measures.insert(("PostgreSQL queries of the herd", Double(with), Double(without), ""), at: 0)
+        }
+        if Scenario.named(scenario)?.comparesReadLatency == true, let with = designed.readP99DuringFaultMs, let without = ablated.readP99DuringFaultMs {
+            measures.insert(("read p99 during the fault", with, without, " ms"), at: 0)
+        }
         let gain = measures.first { _, with, without, _ in without > 0 && (without - with) / without >= 0.1 }.map { what, with, without, unit in
             // "−100 %" only when it is all gone.
             let cut = with == 0 ? 100 : min(99, Int(((without - with) / without * 100).rounded()))
