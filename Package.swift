@@ -112,8 +112,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ResilienceDemoTests",
-            // Gateway: the report test records what the gateway's own types encode.
-            dependencies: ["resilience-demo", "Gateway", "Shared", "TestSupport"],
+            // Gateway: the report test records what the gateway's own types encode;
+            // Gateway and DataAPI: each ablation switch is a setting they read.
+            dependencies: ["resilience-demo", "DataAPI", "Gateway", "Shared", "TestSupport"],
             path: "Tests/ResilienceDemoTests"
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Shared
 import Testing
 
+@testable import DataAPI
 @testable import Gateway
 @testable import resilience_demo
 
@@ -28,12 +29,14 @@ struct AblationTests {
         #expect(Ablation.plan([try #require(Scenario.named("gateway-crash"))]).isEmpty, "nothing to switch off")
     }
 
-    /// Each switch is a setting the gateway accepts, and it takes effect.
-    @Test func everySwitchIsAGatewaySettingThatTakesEffect() throws {
+    /// Each switch is a setting the gateway or data-api accepts, and it takes effect.
+    @Test func everySwitchIsAServiceSettingThatTakesEffect() throws {
         let defaults = try GatewayConfiguration(EnvironmentReader(environment: [:]))
+        let dataAPIDefaults = try DataAPIConfiguration(EnvironmentReader(environment: [:]))
         for mechanism in Mechanism.allCases {
             let environment = Dictionary(uniqueKeysWithValues: mechanism.switchedOff.map { ($0.name, $0.value) })
             let switched = try GatewayConfiguration(EnvironmentReader(environment: environment))
+            let dataAPI = try DataAPIConfiguration(EnvironmentReader(environment: environment))
             switch mechanism {
             case .retries: #expect(switched.maxAttempts == 1 && defaults.maxAttempts > 1)
             case .retryBudget: #expect(switched.retryBudget.allowsRetry(activeRequests: 1, activeRetries: 1000))
@@ -41,6 +44,8 @@ struct AblationTests {
             case .ejection: #expect(switched.ejectAfterFailures == 10000)
             case .activeChecks: #expect(switched.upstreamHealth.interval == .seconds(600))
             case .watchdog: #expect(switched.watchdogTimeout == .zero && defaults.watchdogTimeout > .zero)
+            case .cacheSkip: #expect(!dataAPI.cacheSkipWhenFailing && dataAPIDefaults.cacheSkipWhenFailing)
+            case .singleFlight: #expect(!dataAPI.itemReadsSingleFlight && dataAPIDefaults.itemReadsSingleFlight)
             }
         }
     }

@@ -13,6 +13,8 @@ struct DemoOptions: Sendable {
     var faultProxyURL: String?
     /// Every data-api replica, to read their pool counters.
     var replicaURLs: [String] = []
+    /// data-api's admin token, for the chaos the driver sets itself (overload).
+    var adminTokenFile: String?
     var hook = FaultHook(path: "")
     var target = "local"
     var jsonPath: String?
@@ -47,6 +49,7 @@ struct DemoOptions: Sendable {
           --replica-urls "URL..."
                                 every data-api replica (space-separated), to read their pool
                                 counters (threads held past their timeouts, pool wait)
+          --admin-token-file F  data-api's admin token (overload sets its chaos on every replica)
           --hook PATH           the fault hook: PATH inject|remove NAME, PATH verify-writes FILE (required)
           --target NAME         label for the report (local, compose)
           --json FILE           also write the results as JSON
@@ -80,6 +83,7 @@ struct DemoOptions: Sendable {
             case "--gateway-url": options.gatewayURL = try value(argument).trimmingSuffix("/")
             case "--service-url": options.serviceURL = try value(argument).trimmingSuffix("/")
             case "--fault-proxy-url": options.faultProxyURL = try value(argument).trimmingSuffix("/")
+            case "--admin-token-file": options.adminTokenFile = try value(argument)
             case "--replica-urls": options.replicaURLs = try value(argument).split(separator: " ").map { String($0).trimmingSuffix("/") }
             case "--hook": options.hook = FaultHook(path: try value(argument))
             case "--target": options.target = try value(argument)

@@ -45,6 +45,13 @@ enum Expectations {
                 failures.append("data-api's pool counters could not be read (--replica-urls; or a replica restarted)")
             }
         }
+        if scenario.overload {
+            if let overload = result.overload {
+                failures += Overload.failures(overload, settings: result.settings)
+            } else {
+                failures.append("the overload was not measured")
+            }
+        }
         if scenario.coldCacheHerd {
             if let herd = result.herd, let queries = herd.queries {
                 if queries > herd.queryBound {

@@ -17,6 +17,8 @@ struct Exchange: Sendable {
     var serverTiming: String?
     /// data-api's `X-Cache` (hit, miss, bypass) for an item read.
     var cache: String?
+    /// `Retry-After`, when the answer has one.
+    var retryAfter: String?
 
     static func perform(
         _ client: HTTPClient, _ method: HTTPMethod, _ url: String, json: String? = nil, headers: [(String, String)] = [], timeoutMs: Int
@@ -34,7 +36,8 @@ struct Exchange: Sendable {
             let body = try await response.body.collect(upTo: 1 << 20)
             return Exchange(
                 status: Int(response.status.code), body: Data(body.readableBytesView), latencyMs: (ContinuousClock.now - started).milliseconds,
-                serverTiming: response.headers["Server-Timing"].joined(separator: ", "), cache: response.headers.first(name: "X-Cache")
+                serverTiming: response.headers["Server-Timing"].joined(separator: ", "), cache: response.headers.first(name: "X-Cache"),
+                retryAfter: response.headers.first(name: "Retry-After")
             )
         } catch {
             return Exchange(status: nil, body: Data(), latencyMs: (ContinuousClock.now - started).milliseconds, error: String(describing: error))

@@ -26,6 +26,9 @@ struct LoadGenerator: Sendable {
     let recorder: LoadRecorder
     let timeline: Timeline
     var gate = LoadGate()
+    /// The overload's requests (``Overload``): tagged in their samples, and
+    /// their first error is not the timeline's "first client error".
+    var isOverload = false
 
     func run(until stop: FirstFlag) async {
         let period = Duration.seconds(1) / self.rate
@@ -69,6 +72,8 @@ struct LoadGenerator: Sendable {
             atMs: self.timeline.offset() - Int(exchange.latencyMs), isWrite: isWrite, status: exchange.status, latencyMs: exchange.latencyMs,
             isPoison: isPoison
         )
+        sample.hasRetryAfter = exchange.retryAfter != nil
+        sample.isOverload = self.isOverload
         if !sample.ok {
             sample.cause = ErrorCause.of(exchange)
             let got = exchange.status.map { "HTTP \($0), Server-Timing: \(exchange.serverTiming ?? "none")" } ?? (exchange.error ?? "no answer")
@@ -78,7 +83,7 @@ struct LoadGenerator: Sendable {
         if isWrite, sample.ok, let id = Self.itemID(exchange.body) {
             self.recorder.acknowledgeWrite(id: id)
         }
-        if !sample.ok, firstError.set() {
+        if !sample.ok, !self.isOverload, firstError.set() {
             let what = exchange.status.map { "HTTP \($0)" } ?? "transport error"
             self.timeline.record(.firstClientError, "first client error: \(isWrite ? "write" : "read") got \(what) after \(Int(exchange.latencyMs)) ms")
         }

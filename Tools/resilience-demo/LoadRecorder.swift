@@ -15,6 +15,10 @@ final class LoadRecorder: Sendable {
         var cause: ErrorCause?
         /// What the failed request got, to show one that no cause explains.
         var answer: String?
+        /// The answer carried `Retry-After`.
+        var hasRetryAfter = false
+        /// Sent by the overload (``Overload``), not by the steady load.
+        var isOverload = false
         var ok: Bool { self.status.map { (200..<300).contains($0) } ?? false }
     }
 

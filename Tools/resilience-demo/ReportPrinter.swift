@@ -30,6 +30,15 @@ enum ReportPrinter {
             let window = result.detectionBudgetMs == nil ? "during the fault" : "from its detection to its removal"
             lines.insert("read p99       before the fault \(baseline) ms; \(window) \(during)", at: 6)
         }
+        if let overload = result.overload {
+            lines.insert(
+                "overload       sustainable \(overload.sustainableRate) req/s, offered \(overload.offeredRate) req/s: \(overload.requests) requests, "
+                    + "\(overload.admitted) admitted (p99 \(overload.admittedP99Ms) ms), \(overload.shed) shed (p99 \(overload.shedP99Ms) ms), \(overload.otherErrors) other errors; "
+                    + "retry amplification \(overload.retryAmplification.map { String($0) } ?? "?"); after it: p99 \(overload.afterP99Ms) ms, "
+                    + "\(overload.afterErrors) errors (before: p99 \(overload.baselineP99Ms) ms)",
+                at: lines.count - 1
+            )
+        }
         if let herd = result.herd {
             lines.insert(
                 "herd           \(herd.requests) reads of \(herd.items) hot items in \(herd.durationMs) ms: \(herd.queries.map(String.init) ?? "?") PostgreSQL queries (bound \(herd.queryBound)), \(herd.failed) failed",

@@ -52,6 +52,12 @@ struct Scenario: Sendable {
     /// Once the fault is in place (Redis restarted empty), the driver runs
     /// the cold-cache herd (``Herd``) and judges its PostgreSQL queries.
     var coldCacheHerd = false
+    /// The fault is the driver's own load (``Overload``): three times the
+    /// sustainable rate, measured first, on a stack made a slow backend.
+    var overload = false
+
+    /// The hook injects and removes the fault (not the fault proxy, not the driver's load).
+    var hookActs: Bool { self.network == nil && !self.overload }
 
     static let all: [Scenario] = [
         Scenario(
@@ -109,6 +115,11 @@ struct Scenario: Sendable {
             name: "cold-cache",
             summary: "Redis restarted empty, then \(Herd.itemCount * Herd.readsPerItem) concurrent reads of \(Herd.itemCount) hot items while PostgreSQL answers in +\(Herd.postgresLatencyMs) ms",
             removal: .afterHold(seconds: 1), detection: .notExpected, readsMustSucceed: true, mechanisms: [.singleFlight], coldCacheHerd: true
+        ),
+        Scenario(
+            name: "overload",
+            summary: "3x the sustainable rate for \(Overload.seconds) s (every replica a \(Overload.backendMs) ms backend), then the steady load alone",
+            removal: .afterHold(seconds: 0), detection: .notExpected, readsMustSucceed: false, overload: true
         ),
     ]
 

@@ -70,6 +70,8 @@ struct ScenarioResult: Codable, Sendable {
     var postgresPoolMeanWaitMs: Double?
     /// The cold-cache herd, for that scenario.
     var herd: Herd.Result?
+    /// The overload, for that scenario.
+    var overload: Overload.Result?
     var writesLost: Int?
     /// Retries the gateway made during the run (from its /metrics).
     var gatewayRetries: Int?

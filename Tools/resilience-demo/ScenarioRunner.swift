@@ -23,9 +23,14 @@ struct ScenarioRunner: Sendable {
         let hotIDs = scenario.coldCacheHerd ? try await readiness.seedItems(count: Herd.itemCount, label: scenario.name + "-hot") : []
         for id in hotIDs { _ = await Exchange.perform(self.client, .GET, "\(self.options.gatewayURL)/api/items/\(id)", timeoutMs: 2000) }
 
+        let timeline = Timeline()
+        // The overload's slow backend, and the rate the stack sustains on it.
+        var overload: (generator: Overload, client: HTTPClient, chaos: ChaosClient, sustainable: Int, writes: [Int])?
+        if scenario.overload {
+            overload = try await self.prepareOverload(seeds: seeds, timeline: timeline)
+        }
         let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
         let poolsBefore = await ReplicaCounters.read(self.client, replicaURLs: self.options.replicaURLs)
-        let timeline = Timeline()
         let recorder = LoadRecorder()
         let stop = FirstFlag()
         let sampler = HealthSampler(client: self.client, gatewayURL: self.options.gatewayURL, serviceURL: self.options.serviceURL, timeline: timeline)
@@ -41,6 +46,8 @@ struct ScenarioRunner: Sendable {
 
         var removedAt: Int?
         var herd: Herd.Result?
+        var attemptsBefore: Int?
+        var attemptsAfter: Int?
         var phaseError: (any Error)?
         let injectedAt: Int
         let injectionStartedAt: Int
@@ -53,16 +60,22 @@ struct ScenarioRunner: Sendable {
             injectionStartedAt = timeline.record(.note, "injecting the fault")
             if let network = scenario.network {
                 try await self.faultProxy(for: scenario.name).inject(network)
-            } else {
+            } else if scenario.hookActs {
                 try await self.options.hook.run("inject", scenario.name, poisonID.map { "/api/items/\($0)" })
             }
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
+            if let overload {
+                attemptsBefore = await GatewayCounters.upstreamAttempts(self.client, gatewayURL: self.options.gatewayURL)
+                await overload.generator.load(rate: 3 * overload.sustainable, seconds: Overload.seconds, label: "overload", recorder: recorder)
+                attemptsAfter = await GatewayCounters.upstreamAttempts(self.client, gatewayURL: self.options.gatewayURL)
+            }
             if scenario.coldCacheHerd {
                 herd = try await self.runHerd(hotIDs, gate: load.gate, timeline: timeline)
             }
         } catch {
             _ = stop.set()
             _ = await (sampling, loading, recording)
+            if let overload { await Self.endOverload(overload.client, overload.chaos) }
             throw error
         }
         do {
@@ -71,7 +84,7 @@ struct ScenarioRunner: Sendable {
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
                 if let network = scenario.network {
                     try await self.faultProxy(for: scenario.name).lift(route: network.route)
-                } else {
+                } else if scenario.hookActs {
                     try await self.options.hook.run("remove", scenario.name)
                 }
                 removedAt = timeline.record(.faultRemoved, "FAULT REMOVED")
@@ -82,18 +95,30 @@ struct ScenarioRunner: Sendable {
             try await self.watchRecovery(
                 sampler, injectedAt: injectedAt, removedAt: removedAt ?? timeline.offset(), budgetMs: scenario.recoveryBudgetMs, timeline: timeline
             )
+            if overload != nil, let removedAt {
+                // The steady load alone, long enough to judge its return to the baseline.
+                let until = removedAt + Overload.settleMs + 3000
+                if timeline.offset() < until { try await Task.sleep(for: .milliseconds(until - timeline.offset())) }
+            }
         } catch {
             phaseError = error
         }
         _ = stop.set()
         _ = await (sampling, loading, recording)
+        if let overload { await Self.endOverload(overload.client, overload.chaos) }
         if let phaseError { throw phaseError }
 
         var result = self.summarize(
             scenario, timeline: timeline, recorder: recorder, injection: (injectionStartedAt, injectedAt), removedAt: removedAt, sampler: sampler
         )
         result.herd = herd
-        result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites)
+        if let overload, let removedAt {
+            result.overload = Overload.result(
+                recorder.samples, sustainableRate: overload.sustainable, injection: (injectionStartedAt, injectedAt), removedAt: removedAt,
+                attempts: attemptsBefore.flatMap { before in attemptsAfter.map { $0 - before } }
+            )
+        }
+        result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites + (overload?.writes ?? []))
         // A counter that went down was reset: the gateway restarted (gateway-crash), and the count is unknown.
         if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL), after >= before {
             result.gatewayRetries = after - before
@@ -169,6 +194,35 @@ struct ScenarioRunner: Sendable {
             readP99DuringFaultMs: scenario.network == nil || readsDuring.isEmpty ? nil : ScenarioResult.Latency(readsDuring).p99Ms,
             writesLost: nil, gatewayRetries: nil, timeline: timeline.all
         )
+    }
+
+    /// Makes every replica a slow backend and measures what the stack sustains on it.
+    private func prepareOverload(
+        seeds: [Int], timeline: Timeline
+    ) async throws -> (generator: Overload, client: HTTPClient, chaos: ChaosClient, sustainable: Int, writes: [Int]) {
+        guard let tokenFile = self.options.adminTokenFile, !self.options.replicaURLs.isEmpty else {
+            throw FaultHook.Failure(description: "overload sets data-api's chaos on every replica: --replica-urls and --admin-token-file")
+        }
+        let chaos = ChaosClient(client: self.client, replicaURLs: self.options.replicaURLs, tokenFile: tokenFile)
+        try await chaos.setAll(#"{"errorRate":0,"latencyMs":\#(Overload.backendMs)}"#)
+        timeline.record(.note, "every replica is a \(Overload.backendMs) ms backend (chaos latency); measuring the sustainable rate")
+        let client = Overload.makeClient()
+        let generator = Overload(
+            client: client, gatewayURL: self.options.gatewayURL, seedIDs: seeds, clientTimeoutMs: self.options.settings.requestDeadlineMs + 5000,
+            timeline: timeline
+        )
+        let (sustainable, writes) = await generator.measureSustainableRate()
+        guard sustainable > 0 else {
+            await Self.endOverload(client, chaos)
+            throw FaultHook.Failure(description: "the stack sustained not even \(Overload.ramp[0]) req/s: nothing to overload")
+        }
+        timeline.record(.note, "sustainable: \(sustainable) req/s; the overload offers \(3 * sustainable) req/s")
+        return (generator, client, chaos, sustainable, writes)
+    }
+
+    private static func endOverload(_ client: HTTPClient, _ chaos: ChaosClient) async {
+        await chaos.offAll()
+        try? await client.shutdown()
     }
 
     /// The cold-cache herd: once every replica's cache works again (empty),

@@ -15,7 +15,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/../common.sh"
 DEMO_LIB=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 
 # The scenarios, in `all`'s order (the driver's Scenario.all; a test checks).
-DEMO_SCENARIOS="postgres-outage redis-outage replica-crash replica-hang flaky-upstream slow-upstream wedged-process gateway-crash poison-request postgres-partition redis-partition postgres-latency cold-cache"
+DEMO_SCENARIOS="postgres-outage redis-outage replica-crash replica-hang flaky-upstream slow-upstream wedged-process gateway-crash poison-request postgres-partition redis-partition postgres-latency cold-cache overload"
 
 _demo_usage() {
     cat <<USAGE
@@ -41,6 +41,7 @@ Scenarios (all: every one in turn, one summary table at the end):
   redis-partition     data-api to Redis silently partitioned ~8 s: reads must not pay Redis's timeout
   postgres-latency    +200 ms on every PostgreSQL round trip for ~8 s
   cold-cache          Redis restarted empty, then a herd of reads of 3 hot items: one query each
+  overload            3x the sustainable rate for 10 s: fast 503 + Retry-After, then back at once
 
 While it runs: a steady load through the gateway (reads, and writes with an
 Idempotency-Key), the gateway's /health and the affected replica's
@@ -61,8 +62,12 @@ Server-Timing and data-api's problem title; "errors by cause" in the
 summary); for the network faults, a data-api pool call that held its thread
 past its connect or query timeout, and for redis-partition, reads that paid
 Redis's command timeout after the check had failed; for cold-cache, a herd
-that cost more than 2 PostgreSQL queries per item and replica. Exits 2 on a
-usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
+that cost more than 2 PostgreSQL queries per item and replica; for
+overload, nothing shed at 3x the sustainable rate, a shed answer without
+Retry-After or slower than a tenth of the deadline, admitted requests' p99
+over twice the backend's time, more than 1.2 upstream attempts per client
+request, or the steady load not back to its baseline 3 s after the
+overload. Exits 2 on a usage error. On any exit (Ctrl-C included) the stack is restored: chaos off, a
 frozen replica resumed, PostgreSQL and Redis started.
 
 Options:
@@ -96,9 +101,9 @@ Options:
 
 Environment: BIN_PATH (where data-api, gateway and resilience-demo are built;
 default: swift build -c \$BUILD_CONFIGURATION, release), RUN_DIR and the
-ports of scripts/up (PG_PORT REDIS_PORT DATA_API_PORTS GATEWAY_PORT),
-WATCHDOG_TIMEOUT_MS and RETRY_MAX_ATTEMPTS for a stack the demo starts
-(defaults 3000 and 5);
+ports of scripts/up (PG_PORT REDIS_PORT DATA_API_PORTS GATEWAY_PORT and the
+fault proxy's), WATCHDOG_TIMEOUT_MS, RETRY_MAX_ATTEMPTS and
+MAX_IN_FLIGHT_REQUESTS for a stack the demo starts (defaults 3000, 5, 128);
 compose: COMPOSE_PROJECT_NAME, DEMO_COMPOSE_FILES, DEMO_ENGINE,
 DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (the chaos scenarios),
 DEMO_FAULT_PROXY_URL (the network scenarios: the fault proxy's admin API; see
@@ -203,6 +208,9 @@ _demo_local_stack() {
     # flaky-upstream: 10 % independent 500s leave 0.1^tries failing reads;
     # the default 3 tries leave 0.1 %, the very bound the demo checks.
     export RETRY_MAX_ATTEMPTS=${RETRY_MAX_ATTEMPTS:-5}
+    # overload: a capacity this driver can offer three times over (128
+    # requests of a 1 s backend at once: about 128 req/s).
+    export MAX_IN_FLIGHT_REQUESTS=${MAX_IN_FLIGHT_REQUESTS:-128}
     _demo_started_stack=1
     info "starting a private stack in $RUN_DIR (gateway port $GATEWAY_PORT; log: $RUN_DIR/demo-stack.log)"
     if ! "$REPO_ROOT/scripts/up" --no-build >"$RUN_DIR/demo-stack.log" 2>&1; then
@@ -276,6 +284,7 @@ demo_main() {
         _demo_fault_proxy_url=${DEMO_FAULT_PROXY_URL:-}
     fi
     [[ -z $_demo_fault_proxy_url ]] || driver+=(--fault-proxy-url "$_demo_fault_proxy_url")
+    [[ -z ${DEMO_ADMIN_TOKEN_FILE:-} ]] || driver+=(--admin-token-file "$DEMO_ADMIN_TOKEN_FILE")
     "$DEMO_LIB/fault.sh" check || exit 1
     driver+=(--gateway-url "$gateway_url")
     [[ -z $json ]] || driver+=(--json "$json")

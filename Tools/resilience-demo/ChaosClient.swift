@@ -1,0 +1,44 @@
+import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// data-api's fault injection (`PUT /admin/chaos`) on its replicas. The
+/// admin token is read from a file and sent only in the `Authorization`
+/// header: never in an argument, a log line or an error.
+struct ChaosClient: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let client: HTTPClient
+    let replicaURLs: [String]
+    let tokenFile: String
+
+    /// Sets `json` (e.g. `{"errorRate":0,"latencyMs":1000}`) on every replica.
+    func setAll(_ json: String) async throws {
+        let token = try self.token()
+        for url in self.replicaURLs {
+            let exchange = await Exchange.perform(
+                self.client, .PUT, url + "/admin/chaos", json: json, headers: [("Authorization", "Bearer " + token)], timeoutMs: 2000
+            )
+            guard exchange.status.map({ (200..<300).contains($0) }) == true else {
+                throw Failure(description: "PUT \(url)/admin/chaos answered \(exchange.status.map(String.init) ?? exchange.error ?? "nothing")")
+            }
+        }
+    }
+
+    /// Chaos off on every replica, whatever answers (the clean-up).
+    func offAll() async {
+        try? await self.setAll(#"{"errorRate":0,"latencyMs":0}"#)
+    }
+
+    private func token() throws -> String {
+        guard let data = FileManager.default.contents(atPath: self.tokenFile) else {
+            throw Failure(description: "no admin token in \(self.tokenFile) (--admin-token-file): the chaos needs data-api started with ADMIN_TOKEN_FILE")
+        }
+        return String(String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).first ?? "")
+    }
+}

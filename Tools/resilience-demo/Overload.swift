@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The overload scenario. Every replica is made a slow backend (data-api's
+/// chaos latency: each request takes `backendMs`), so the gateway's
+/// concurrency limit (`MAX_IN_FLIGHT_REQUESTS`) caps what the stack sustains
+/// at about limit / backend time, a rate this driver can offer three times
+/// over on two cores. The sustainable rate is measured first (open-loop
+/// steps until one is shed or fails), then offered three times over for
+/// `seconds` on top of the steady load; the load's own client has room for
+/// every request in flight, so what queues or is shed is the stack's doing.
+struct Overload: Sendable {
+    static let backendMs = 1000
+    static let seconds = 10
+    /// Open-loop rates tried in turn, `stepSeconds` each.
+    static let ramp = [20, 30, 45, 70, 100, 150, 220, 330]
+    static let stepSeconds = 3
+    /// The steady load must be back to its baseline this soon after the overload's end.
+    static let settleMs = 3000
+
+    struct Result: Codable, Sendable {
+        var sustainableRate: Int
+        var offeredRate: Int
+        /// The overload's own requests, by outcome.
+        var requests: Int
+        var admitted: Int
+        var shed: Int
+        var shedWithoutRetryAfter: Int
+        var otherErrors: Int
+        var shedP99Ms: Double
+        var admittedP99Ms: Double
+        /// Upstream attempts per client request during the overload, from the
+        /// gateway's `gateway_upstream_attempts_total`; `nil` when unread.
+        var retryAmplification: Double?
+        /// The steady load before the overload, and from `settleMs` after its end.
+        var baselineP99Ms: Double
+        var afterRequests: Int
+        var afterErrors: Int
+        var afterP99Ms: Double
+
+        /// The bound admitted requests' p99 must stay within: twice the backend's time.
+        static let admittedBoundMs = Double(2 * Overload.backendMs)
+        /// A shed answer is fast: under a tenth of the deadline.
+        static func shedBoundMs(_ settings: StackSettings) -> Double { Double(settings.requestDeadlineMs) / 10 }
+    }
+
+    let client: HTTPClient
+    let gatewayURL: String
+    let seedIDs: [Int]
+    let clientTimeoutMs: Int
+    let timeline: Timeline
+
+    /// A client with room for every request the overload keeps in flight.
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(2), read: .seconds(15))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 2048)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The highest rate of `ramp` whose every request succeeded (0 when
+    /// even the first failed), and the writes the steps had acknowledged.
+    func measureSustainableRate() async -> (rate: Int, acknowledgedWrites: [Int]) {
+        var sustained = 0
+        var acknowledged: [Int] = []
+        for rate in Self.ramp {
+            let recorder = LoadRecorder()
+            await self.load(rate: rate, seconds: Self.stepSeconds, label: "overload-ramp", recorder: recorder)
+            acknowledged += recorder.acknowledgedWrites
+            let samples = recorder.samples
+            let failed = samples.filter { !$0.ok }.count
+            self.timeline.record(
+                .note, "measuring: \(rate) req/s for \(Self.stepSeconds) s: \(failed) of \(samples.count) failed, p99 \(ScenarioResult.Latency(samples).p99Ms) ms"
+            )
+            guard failed == 0 else { break }
+            sustained = rate
+        }
+        return (sustained, acknowledged)
+    }
+
+    /// Offers `rate` for `seconds`; every request goes into `recorder`.
+    func load(rate: Int, seconds: Int, label: String, recorder: LoadRecorder) async {
+        let stop = FirstFlag()
+        let generator = LoadGenerator(
+            client: self.client, gatewayURL: self.gatewayURL, rate: rate, maxInFlight: 4096, clientTimeoutMs: self.clientTimeoutMs,
+            seedIDs: self.seedIDs, label: label, recorder: recorder, timeline: self.timeline, isOverload: true
+        )
+        async let running: Void = generator.run(until: stop)
+        try? await Task.sleep(for: .seconds(seconds))
+        _ = stop.set()
+        await running
+    }
+
+    /// What the overload did, from every sample of the run: the overload's
+    /// own (`isOverload`) and the steady load's before it and after it
+    /// settled; `attempts` is the gateway's upstream attempts during it.
+    static func result(
+        _ samples: [LoadRecorder.Sample], sustainableRate: Int, injection: (startedAt: Int, inPlaceAt: Int), removedAt: Int, attempts: Int?
+    ) -> Result {
+        let overload = samples.filter(\.isOverload)
+        let steady = samples.filter { !$0.isOverload }
+        let shed = overload.filter { $0.cause == .loadShed }
+        let admitted = overload.filter(\.ok)
+        let after = steady.filter { $0.atMs >= removedAt + Self.settleMs }
+        let during = samples.filter { $0.atMs >= injection.inPlaceAt && $0.atMs < removedAt }.count
+        return Result(
+            sustainableRate: sustainableRate, offeredRate: 3 * sustainableRate, requests: overload.count, admitted: admitted.count, shed: shed.count,
+            shedWithoutRetryAfter: shed.filter { !$0.hasRetryAfter }.count, otherErrors: overload.count - admitted.count - shed.count,
+            shedP99Ms: ScenarioResult.Latency(shed).p99Ms, admittedP99Ms: ScenarioResult.Latency(admitted).p99Ms,
+            retryAmplification: attempts.map { during == 0 ? 0 : (Double($0) / Double(during) * 1000).rounded() / 1000 },
+            baselineP99Ms: ScenarioResult.Latency(steady.filter { $0.atMs < injection.startedAt }).p99Ms,
+            afterRequests: after.count, afterErrors: after.filter { !$0.ok }.count, afterP99Ms: ScenarioResult.Latency(after).p99Ms
+        )
+    }
+
+    /// The overload's expectations, one line per failure.
+    static func failures(_ result: Result, settings: StackSettings) -> [String] {
+        var failures: [String] = []
+        if result.shed == 0 { failures.append("the gateway shed nothing at \(result.offeredRate) req/s, 3x the sustainable rate") }
+        if result.shedWithoutRetryAfter > 0 { failures.append("\(result.shedWithoutRetryAfter) shed answer(s) without Retry-After") }
+        if result.shedP99Ms > Result.shedBoundMs(settings) {
+            failures.append("shedding was slow: p99 \(result.shedP99Ms) ms, over \(Result.shedBoundMs(settings)) ms (a tenth of the deadline)")
+        }
+        if result.admittedP99Ms > Result.admittedBoundMs {
+            failures.append("admitted requests' p99 \(result.admittedP99Ms) ms, over \(Result.admittedBoundMs) ms (twice the backend's time)")
+        }
+        if let amplification = result.retryAmplification {
+            if amplification > 1.2 { failures.append("retry amplification \(amplification) upstream attempts per client request, over 1.2") }
+        } else {
+            failures.append("the gateway's upstream attempts could not be read")
+        }
+        if result.afterRequests == 0 {
+            failures.append("no steady request \(Self.settleMs) ms after the overload to judge its end by")
+        } else if result.afterErrors > 0 || result.afterP99Ms > result.baselineP99Ms + 250 {
+            failures.append(
+                "not back to the baseline \(Self.settleMs) ms after the overload (metastable?): \(result.afterErrors) errors, p99 \(result.afterP99Ms) ms against \(result.baselineP99Ms) ms before"
+            )
+        }
+        return failures
+    }
+}
