@@ -24,4 +24,12 @@ import Testing
         #expect(LoadBalancer.order(candidates, rotation: 0).allSatisfy { $0.mode == .panic })
         #expect(LoadBalancer.order([], rotation: 3).isEmpty)
     }
+
+    @Test func withoutPanicRoutingNoUnavailableEndpointIsTried() {
+        let candidates = [C(available: false, tried: false), C(available: true, tried: true), C(available: true, tried: false)]
+        let order = LoadBalancer.order(candidates, rotation: 0, panic: false)
+        #expect(order.map(\.index) == [2, 1])
+        #expect(order.map(\.mode) == [.normal, .repeatTry])
+        #expect(LoadBalancer.order([C(available: false, tried: false)], rotation: 0, panic: false).isEmpty)
+    }
 }

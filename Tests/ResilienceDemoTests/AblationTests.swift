@@ -46,6 +46,7 @@ struct AblationTests {
             case .watchdog: #expect(switched.watchdogTimeout == .zero && defaults.watchdogTimeout > .zero)
             case .cacheSkip: #expect(!dataAPI.cacheSkipWhenFailing && dataAPIDefaults.cacheSkipWhenFailing)
             case .singleFlight: #expect(!dataAPI.itemReadsSingleFlight && dataAPIDefaults.itemReadsSingleFlight)
+            case .panicRouting: #expect(!switched.panicRouting && defaults.panicRouting)
             }
         }
     }

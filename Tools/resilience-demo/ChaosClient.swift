@@ -30,9 +30,12 @@ struct ChaosClient: Sendable {
         }
     }
 
+    /// No fault at all.
+    static let off = #"{"errorRate":0,"latencyMs":0}"#
+
     /// Chaos off on every replica, whatever answers (the clean-up).
     func offAll() async {
-        try? await self.setAll(#"{"errorRate":0,"latencyMs":0}"#)
+        try? await self.setAll(Self.off)
     }
 
     private func token() throws -> String {

@@ -27,7 +27,7 @@ struct DemoOptions: Sendable {
         Usage: resilience-demo SCENARIO|all --gateway-url URL --hook PATH [options]
                resilience-demo ablation-plan SCENARIO...|all
                resilience-demo ablation-report DIR
-               resilience-demo lift-network-faults --fault-proxy-url URL
+               resilience-demo restore [--fault-proxy-url URL] [--replica-urls "URL..." --admin-token-file F]
 
         The driver of scripts/demo: drives a steady load through the gateway,
         samples health every 100 ms, asks the hook to inject and remove the
@@ -36,8 +36,9 @@ struct DemoOptions: Sendable {
         ablation-plan prints the runs of `--ablate` (scenario, variant, the
         settings that switch a mechanism off); ablation-report compares the
         runs' JSON files (DIR/SCENARIO.VARIANT.json) and prints what each
-        mechanism bought. lift-network-faults lifts every fault of the fault
-        proxy (the clean-up after a run that ended early).
+        mechanism bought. restore lifts every fault of the fault proxy and
+        turns data-api's chaos off on every replica (the clean-up after a run
+        that ended early).
 
         Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
 
@@ -67,6 +68,22 @@ struct DemoOptions: Sendable {
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// The options of `restore`: where the faults and the chaos are.
+    static func parseRestore(_ arguments: [String]) throws -> DemoOptions {
+        var options = DemoOptions()
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            guard let value = rest.popFirst() else { throw UsageError(description: "\(argument) needs a value") }
+            switch argument {
+            case "--fault-proxy-url": options.faultProxyURL = value.trimmingSuffix("/")
+            case "--replica-urls": options.replicaURLs = value.split(separator: " ").map { String($0).trimmingSuffix("/") }
+            case "--admin-token-file": options.adminTokenFile = value
+            default: throw UsageError(description: "unknown argument: \(argument)")
+            }
+        }
+        return options
     }
 
     /// `nil` when help was asked for.

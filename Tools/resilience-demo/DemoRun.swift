@@ -33,7 +33,7 @@ struct DemoRun: Sendable {
                 errors[scenario.name] = String(describing: error)
                 // Whatever the scenario left (a stopped server, chaos on) must not spill into the next.
                 _ = try? await self.options.hook.run("restore", scenario.name)
-                if let url = self.options.faultProxyURL { try? await FaultProxyClient(client: client, url: url).liftAll() }
+                _ = await Self.restore(self.options, client: client)
             }
         }
         if self.options.scenarios.count > 1 {
@@ -56,5 +56,20 @@ struct DemoRun: Sendable {
         }
         try? await client.shutdown()
         return errors.isEmpty && results.allSatisfy(\.passed)
+    }
+
+    /// Lifts every network fault and turns chaos off on every replica, as
+    /// far as `options` say where they are; what could not be done, if anything.
+    static func restore(_ options: DemoOptions, client: HTTPClient) async -> String? {
+        var failed: String?
+        if let url = options.faultProxyURL {
+            do { try await FaultProxyClient(client: client, url: url).liftAll() } catch { failed = String(describing: error) }
+        }
+        if let tokenFile = options.adminTokenFile, !options.replicaURLs.isEmpty {
+            do { try await ChaosClient(client: client, replicaURLs: options.replicaURLs, tokenFile: tokenFile).setAll(ChaosClient.off) } catch {
+                failed = String(describing: error)
+            }
+        }
+        return failed
     }
 }

@@ -9,6 +9,7 @@ enum Mechanism: String, CaseIterable, Sendable {
     case watchdog
     case cacheSkip = "cache-skip"
     case singleFlight = "single-flight"
+    case panicRouting = "panic-routing"
 
     /// What the ablation's table and verdict call it.
     var label: String {
@@ -21,6 +22,7 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .watchdog: "watchdog"
         case .cacheSkip: "skipping a failed cache"
         case .singleFlight: "single-flight reads"
+        case .panicRouting: "panic routing"
         }
     }
 
@@ -36,6 +38,7 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .watchdog: [("WATCHDOG_TIMEOUT_MS", "0")]
         case .cacheSkip: [("CACHE_SKIP_WHEN_FAILING", "false")]
         case .singleFlight: [("ITEM_READS_SINGLE_FLIGHT", "false")]
+        case .panicRouting: [("PANIC_ROUTING", "false")]
         }
     }
 }

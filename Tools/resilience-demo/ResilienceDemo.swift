@@ -16,8 +16,8 @@ struct ResilienceDemo {
             return Self.ablationPlan(Array(arguments.dropFirst()))
         case "ablation-report":
             return Self.ablationReport(Array(arguments.dropFirst()))
-        case "lift-network-faults":
-            return await Self.liftNetworkFaults(Array(arguments.dropFirst()))
+        case "restore":
+            return await Self.restore(Array(arguments.dropFirst()))
         default:
             break
         }
@@ -66,18 +66,21 @@ struct ResilienceDemo {
         }
     }
 
-    /// `lift-network-faults --fault-proxy-url URL`: every route back to `none`.
-    private static func liftNetworkFaults(_ arguments: [String]) async {
-        guard arguments.count == 2, arguments[0] == "--fault-proxy-url" else {
-            FileOutput.writeAll("resilience-demo: lift-network-faults needs --fault-proxy-url URL\n")
+    /// `restore [--fault-proxy-url URL] [--replica-urls "URL..." --admin-token-file F]`:
+    /// every network fault lifted and chaos off on every replica.
+    private static func restore(_ arguments: [String]) async {
+        let options: DemoOptions
+        do {
+            options = try DemoOptions.parseRestore(arguments)
+        } catch {
+            FileOutput.writeAll("resilience-demo: restore: \(error)\n")
             exit(2)
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        var failure: (any Error)?
-        do { try await FaultProxyClient(client: client, url: arguments[1].trimmingSuffix("/")).liftAll() } catch { failure = error }
+        let failed = await DemoRun.restore(options, client: client)
         try? await client.shutdown()
-        if let failure {
-            FileOutput.writeAll("resilience-demo: \(failure)\n")
+        if let failed {
+            FileOutput.writeAll("resilience-demo: \(failed)\n")
             exit(1)
         }
     }

@@ -34,8 +34,8 @@ struct Scenario: Sendable {
     let detection: Detection
     /// Whether client-visible read errors must stay at or under 0.1 %.
     let readsMustSucceed: Bool
-    /// One seeded item is the poison: one read in ten asks for it, the hook
-    /// makes its path fail (`HOOK inject NAME PATH`), and every other request
+    /// One seeded item is the poison: one read in ten asks for it, the chaos
+    /// makes its path fail (`{path}` in ``chaos``), and every other request
     /// must succeed with no breaker opened and no replica ejected.
     var poisonsOneItem = false
     /// The mechanisms that act on this fault: `--ablate` runs it once
@@ -43,6 +43,10 @@ struct Scenario: Sendable {
     var mechanisms: [Mechanism] = []
     /// Made by the fault proxy and lifted by the driver, not by the hook.
     var network: NetworkFault?
+    /// data-api's chaos, set and turned off by the driver (with a
+    /// self-healing removal, the hook notes the affected process first and
+    /// waits for its restart).
+    var chaos: ChaosFault?
     /// How soon after the fault's removal everything must look like the baseline again.
     var recoveryBudgetMs = Self.defaultRecoveryBudgetMs
     static let defaultRecoveryBudgetMs = 10_000
@@ -56,13 +60,17 @@ struct Scenario: Sendable {
     /// sustainable rate, measured first, on a stack made a slow backend.
     var overload = false
 
-    /// The hook injects and removes the fault (not the fault proxy, not the driver's load).
-    var hookActs: Bool { self.network == nil && !self.overload }
+    /// The hook takes part in injecting and removing the fault (not for the
+    /// fault proxy's, the driver's load, or chaos the driver turns off).
+    var hookActs: Bool {
+        if case .selfHealing = self.removal { return true }
+        return self.network == nil && !self.overload && self.chaos == nil
+    }
 
     static let all: [Scenario] = [
         Scenario(
             name: "postgres-outage", summary: "PostgreSQL stopped hard (immediate), down ~5 s, then started",
-            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false, mechanisms: [.breaker, .retries]
+            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false, mechanisms: [.breaker, .retries, .panicRouting]
         ),
         Scenario(
             name: "redis-outage", summary: "Redis stopped for ~5 s: the cache disappears, data-api warns and serves",
@@ -78,15 +86,18 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "flaky-upstream", summary: "10 % injected 500s on every replica for ~8 s",
-            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true, mechanisms: [.retries, .retryBudget, .ejection]
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: true, mechanisms: [.retries, .retryBudget, .ejection],
+            chaos: ChaosFault(json: #"{"errorRate":0.1,"latencyMs":0}"#, everyReplica: true)
         ),
         Scenario(
             name: "slow-upstream", summary: "3 s injected latency on one replica for ~8 s (over the per-try timeout)",
-            removal: .afterHold(seconds: 8), detection: .requestTimeouts, readsMustSucceed: false, mechanisms: [.retries, .breaker]
+            removal: .afterHold(seconds: 8), detection: .requestTimeouts, readsMustSucceed: false, mechanisms: [.retries, .breaker],
+            chaos: ChaosFault(json: #"{"errorRate":0,"latencyMs":3000}"#, everyReplica: false)
         ),
         Scenario(
             name: "wedged-process", summary: "one replica's Swift Concurrency threads blocked; its watchdog exits it, the supervisor restarts it",
-            removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false, mechanisms: [.watchdog, .retries]
+            removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false, mechanisms: [.watchdog, .retries],
+            chaos: ChaosFault(json: #"{"errorRate":0,"latencyMs":0,"wedgeMs":120000}"#, everyReplica: false)
         ),
         Scenario(
             name: "gateway-crash", summary: "the gateway SIGKILLed; its supervisor (or restart policy) restarts it",
@@ -94,7 +105,8 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "poison-request", summary: "one item's path answers 500 on every replica for ~8 s, one read in ten asks for it",
-            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true, mechanisms: [.retries]
+            removal: .afterHold(seconds: 8), detection: .notExpected, readsMustSucceed: false, poisonsOneItem: true, mechanisms: [.retries],
+            chaos: ChaosFault(json: #"{"errorRate":0,"latencyMs":0,"failPath":"{path}"}"#, everyReplica: true)
         ),
         Scenario(
             name: "postgres-partition", summary: "data-api to PostgreSQL silently partitioned (nothing crosses, nothing is reset) for ~8 s, then healed",

@@ -58,10 +58,14 @@ struct ScenarioRunner: Sendable {
             // Stamped once the hook returns, i.e. once the fault is in place
             // (the hook itself takes a few hundred ms to start).
             injectionStartedAt = timeline.record(.note, "injecting the fault")
+            if scenario.hookActs {
+                try await self.options.hook.run("inject", scenario.name)
+            }
             if let network = scenario.network {
                 try await self.faultProxy(for: scenario.name).inject(network)
-            } else if scenario.hookActs {
-                try await self.options.hook.run("inject", scenario.name, poisonID.map { "/api/items/\($0)" })
+            }
+            if let chaos = scenario.chaos {
+                try await self.chaosClient(for: scenario.name, chaos).setAll(chaos.settings(poisonPath: poisonID.map { "/api/items/\($0)" }))
             }
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
             if let overload {
@@ -82,10 +86,14 @@ struct ScenarioRunner: Sendable {
             switch scenario.removal {
             case .afterHold(let seconds):
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                if scenario.hookActs {
+                    try await self.options.hook.run("remove", scenario.name)
+                }
                 if let network = scenario.network {
                     try await self.faultProxy(for: scenario.name).lift(route: network.route)
-                } else if scenario.hookActs {
-                    try await self.options.hook.run("remove", scenario.name)
+                }
+                if let chaos = scenario.chaos {
+                    try await self.chaosClient(for: scenario.name, chaos).setAll(ChaosClient.off)
                 }
                 removedAt = timeline.record(.faultRemoved, "FAULT REMOVED")
             case .selfHealing:
@@ -248,6 +256,17 @@ struct ScenarioRunner: Sendable {
             "herd: \(result.requests) reads of \(result.items) items in \(result.durationMs) ms cost \(result.queries.map(String.init) ?? "?") PostgreSQL queries (\(result.replicas) replicas); X-Cache: \(cache)"
         )
         return result
+    }
+
+    /// data-api's chaos on the replicas `chaos` names: every one, or the affected one.
+    private func chaosClient(for scenario: String, _ chaos: ChaosFault) throws -> ChaosClient {
+        let replicas = chaos.everyReplica ? self.options.replicaURLs : self.options.serviceURL.map { [$0] } ?? []
+        guard let tokenFile = self.options.adminTokenFile, !replicas.isEmpty else {
+            throw FaultHook.Failure(
+                description: "\(scenario) sets data-api's chaos: --admin-token-file and --replica-urls (compose: DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE)"
+            )
+        }
+        return ChaosClient(client: self.client, replicaURLs: replicas, tokenFile: tokenFile)
     }
 
     /// The fault proxy's client, for a scenario that needs it.

@@ -11,25 +11,22 @@
 # restart policy applies; `docker kill` would count as a manual stop).
 # The affected replica is the first data-api container.
 #
-# The chaos scenarios (flaky-upstream, slow-upstream, wedged-process,
-# poison-request) need the replicas' admin API: DEMO_DATA_API_URLS
-# (space-separated, the first one the affected replica's) and
-# DEMO_ADMIN_TOKEN_FILE, e.g. from deploy/compose.demo.yaml, which publishes
-# them on 127.0.0.1.
+# The driver sets data-api's chaos and the fault proxy's faults itself (over
+# HTTP); wedged-process's removal needs the replicas' URLs:
+# DEMO_DATA_API_URLS (space-separated, the first one the affected replica's),
+# e.g. from deploy/compose.demo.yaml, which publishes them on 127.0.0.1.
 #
-## target_check   target_inject NAME [PATH]   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
 
 set -euo pipefail
 
 # shellcheck source=../common.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/../common.sh"
-# shellcheck source=chaos.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
 
 : "${COMPOSE_PROJECT_NAME:?COMPOSE_PROJECT_NAME must be set for --target compose}"
 DEMO_ENGINE=${DEMO_ENGINE:-$(command -v docker >/dev/null 2>&1 && printf docker || printf podman)}
 DEMO_STATE_DIR=${DEMO_STATE_DIR:-${TMPDIR:-/tmp}/resilience-demo-$COMPOSE_PROJECT_NAME}
-read -r -a _chaos_urls <<<"${DEMO_DATA_API_URLS:-}"
+read -r -a _replica_urls <<<"${DEMO_DATA_API_URLS:-}"
 
 dc() {
     local -a files=(-f "$REPO_ROOT/compose.yaml")
@@ -48,9 +45,9 @@ _container() {
 _remember() { mkdir -p "$DEMO_STATE_DIR"; printf '%s\n' "$2" >"$DEMO_STATE_DIR/$1"; }
 _recall() { [[ -s $DEMO_STATE_DIR/$1 ]] && cat "$DEMO_STATE_DIR/$1"; }
 
-_need_chaos_urls() {
-    ((${#_chaos_urls[@]})) ||
-        die "$1 needs the replicas' admin API on compose" "set DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE (see deploy/compose.demo.yaml)"
+_need_replica_urls() {
+    ((${#_replica_urls[@]})) ||
+        die "$1 needs the replicas' URLs on compose" "set DEMO_DATA_API_URLS (see deploy/compose.demo.yaml)"
 }
 
 # _wait_accepting SCENARIO ID SECS: wait until the restarted store answers,
@@ -122,24 +119,14 @@ target_inject() {
             _remember paused "$id"
             "$DEMO_ENGINE" pause "$id" >/dev/null
             ;;
-        flaky-upstream)
-            _need_chaos_urls "$1"
-            local url
-            for url in "${_chaos_urls[@]}"; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done
-            ;;
-        slow-upstream) _need_chaos_urls "$1"; chaos_put "${_chaos_urls[0]}" '{"errorRate":0,"latencyMs":3000}' ;;
-        poison-request)
-            _need_chaos_urls "$1"
-            local url
-            for url in "${_chaos_urls[@]}"; do chaos_put "$url" "{\"errorRate\":0,\"latencyMs\":0,\"failPath\":\"$2\"}"; done
-            ;;
+        # The driver wedges the first replica (data-api's chaos); the
+        # replicas' restarts so far, to see it restarted.
         wedged-process)
-            _need_chaos_urls "$1"
+            _need_replica_urls "$1"
             local ids=() total=0
             mapfile -t ids < <(dc ps -q data-api)
             for id in "${ids[@]}"; do total=$((total + $(_restarts "$id"))); done
             _remember wedged "$total"
-            chaos_put "${_chaos_urls[0]}" '{"errorRate":0,"latencyMs":0,"wedgeMs":120000}'
             ;;
         *) die "unknown scenario: $1" ;;
     esac
@@ -171,7 +158,6 @@ target_remove() {
             "$DEMO_ENGINE" unpause "$(_recall paused)" >/dev/null
             rm -f "$DEMO_STATE_DIR/paused"
             ;;
-        flaky-upstream | slow-upstream | poison-request) chaos_off_all "${_chaos_urls[@]}" ;;
         wedged-process)
             local deadline total ids=()
             before=$(_recall wedged)
@@ -180,7 +166,7 @@ target_remove() {
                 total=0
                 mapfile -t ids < <(dc ps -q data-api)
                 for id in "${ids[@]}"; do total=$((total + $(_restarts "$id"))); done
-                ((total > before)) && curl -fsS -o /dev/null --max-time 1 "${_chaos_urls[0]}/health/live" 2>/dev/null && break
+                ((total > before)) && curl -fsS -o /dev/null --max-time 1 "${_replica_urls[0]}/health/live" 2>/dev/null && break
                 _past "$deadline" && die "the wedged replica was not restarted within 90s"
                 sleep 0.2
             done
@@ -195,7 +181,6 @@ target_restore() {
     if id=$(_recall paused); then "$DEMO_ENGINE" unpause "$id" >/dev/null 2>&1 || true; fi
     if id=$(_recall stopped-dependency); then "$DEMO_ENGINE" start "$id" >/dev/null 2>&1 || true; fi
     rm -f "$DEMO_STATE_DIR/paused" "$DEMO_STATE_DIR/stopped-dependency"
-    ((${#_chaos_urls[@]} == 0)) || chaos_off_all "${_chaos_urls[@]}"
 }
 
 target_count_writes() {

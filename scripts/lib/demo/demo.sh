@@ -165,17 +165,15 @@ _demo_started_stack=0
 _demo_keep_stack=0
 _demo_status=1
 _demo_stack_found=0
-_demo_fault_proxy_url=""
+_demo_restore_args=()
 
 _demo_cleanup() {
     trap - EXIT INT TERM
     if ((_demo_stack_found)); then
         info "restoring the stack"
         "$DEMO_LIB/fault.sh" restore all || warn "restore failed: check the stack (scripts/status)"
-        if [[ -n $_demo_fault_proxy_url ]]; then
-            "$BIN_PATH/resilience-demo" lift-network-faults --fault-proxy-url "$_demo_fault_proxy_url" ||
-                warn "could not lift the network faults: check the fault proxy (scripts/status)"
-        fi
+        "$BIN_PATH/resilience-demo" restore "${_demo_restore_args[@]}" ||
+            warn "could not lift every network fault or turn data-api's chaos off: check the stack (scripts/status)"
     fi
     if ((_demo_started_stack && !_demo_keep_stack)); then
         info "stopping the private stack"
@@ -220,7 +218,7 @@ _demo_local_stack() {
 }
 
 demo_main() {
-    local scenario="" target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate="" ablate=0
+    local scenario="" target="" gateway_url=${DEMO_GATEWAY_URL:-} json="" report="" rate="" ablate=0 replica_urls="" fault_proxy_url=""
     while (($#)); do
         case $1 in
             -h | --help) _demo_usage; exit 0 ;;
@@ -273,18 +271,21 @@ demo_main() {
         export DEMO_ADMIN_TOKEN_FILE=$RUN_DIR/secrets/admin-token
         gateway_url=${gateway_url:-http://$(stack_host):$GATEWAY_PORT}
         driver+=(--service-url "http://$(stack_host):$first_port")
-        _demo_fault_proxy_url=$(stack_address faults)
-        driver+=(--replica-urls "$(stack_upstream_urls | tr , ' ')")
+        fault_proxy_url=$(stack_address faults)
+        replica_urls=$(stack_upstream_urls | tr , ' ')
     else
         export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-$(basename -- "$REPO_ROOT")}
         gateway_url=${gateway_url:-http://127.0.0.1:${GATEWAY_PORT:-8080}}
         local first_url
         read -r first_url _ <<<"${DEMO_DATA_API_URLS:-}"
-        [[ -z $first_url ]] || driver+=(--service-url "$first_url" --replica-urls "$DEMO_DATA_API_URLS")
-        _demo_fault_proxy_url=${DEMO_FAULT_PROXY_URL:-}
+        [[ -z $first_url ]] || driver+=(--service-url "$first_url")
+        replica_urls=${DEMO_DATA_API_URLS:-}
+        fault_proxy_url=${DEMO_FAULT_PROXY_URL:-}
     fi
-    [[ -z $_demo_fault_proxy_url ]] || driver+=(--fault-proxy-url "$_demo_fault_proxy_url")
-    [[ -z ${DEMO_ADMIN_TOKEN_FILE:-} ]] || driver+=(--admin-token-file "$DEMO_ADMIN_TOKEN_FILE")
+    [[ -z $fault_proxy_url ]] || _demo_restore_args+=(--fault-proxy-url "$fault_proxy_url")
+    [[ -z ${DEMO_ADMIN_TOKEN_FILE:-} ]] || _demo_restore_args+=(--admin-token-file "$DEMO_ADMIN_TOKEN_FILE")
+    [[ -z $replica_urls ]] || _demo_restore_args+=(--replica-urls "$replica_urls")
+    driver+=("${_demo_restore_args[@]}")
     "$DEMO_LIB/fault.sh" check || exit 1
     driver+=(--gateway-url "$gateway_url")
     [[ -z $json ]] || driver+=(--json "$json")

@@ -7,12 +7,12 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF2'
-Usage: scripts/lib/demo/fault.sh inject|remove|restore SCENARIO [PATH]
+Usage: scripts/lib/demo/fault.sh inject|remove|restore SCENARIO
        scripts/lib/demo/fault.sh verify-writes FILE
 
 The target-specific side of the resilience demos, called by the driver:
-  inject SCENARIO      inject the scenario's fault (poison-request: PATH is
-                       the path to fail on every replica)
+  inject SCENARIO      inject the scenario's fault (a process or container
+                       verb; the driver itself sets chaos and network faults)
   remove SCENARIO      remove it (for replica-crash and wedged-process: wait
                        until the process was restarted; prints how)
   restore [SCENARIO]   undo anything a demo may have left (safe at any time)
@@ -43,7 +43,7 @@ fi
 action=$1
 argument=${2:-}
 case $action in
-    inject) target_inject "$argument" "${3:-}" ;;
+    inject) target_inject "$argument" ;;
     remove) target_remove "$argument" ;;
     restore) target_restore ;;
     check) target_check ;;

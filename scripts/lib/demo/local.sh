@@ -5,25 +5,17 @@
 # (PostgreSQL, Redis and each service run by the stack's supervisord).
 # The affected replica is the first of DATA_API_PORTS.
 #
-## target_check   target_inject NAME [PATH]   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
 ## Environment: RUN_DIR, PG_PORT, REDIS_PORT, DATA_API_PORTS (as the stack was started)
 
 set -euo pipefail
 
 # shellcheck source=../stack.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/../stack.sh"
-# shellcheck source=chaos.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/chaos.sh"
 
 DEMO_STATE_DIR=$RUN_DIR/demo
 read -r _local_first_port _ <<<"$DATA_API_PORTS"
 REPLICA=data-api-$_local_first_port
-REPLICA_URL="http://$(stack_host):$_local_first_port"
-
-_replica_urls() {
-    local port
-    for port in $DATA_API_PORTS; do printf 'http://%s:%s\n' "$(stack_host)" "$port"; done
-}
 
 _replica_pid() {
     sv_pid "$REPLICA" || die "$REPLICA is not running"
@@ -78,19 +70,8 @@ target_inject() {
             _remember_pid "$pid" gateway-crashed
             kill -KILL "$pid"
             ;;
-        flaky-upstream)
-            local url
-            while read -r url; do chaos_put "$url" '{"errorRate":0.1,"latencyMs":0}'; done < <(_replica_urls)
-            ;;
-        slow-upstream) chaos_put "$REPLICA_URL" '{"errorRate":0,"latencyMs":3000}' ;;
-        poison-request)
-            local url
-            while read -r url; do chaos_put "$url" "{\"errorRate\":0,\"latencyMs\":0,\"failPath\":\"$2\"}"; done < <(_replica_urls)
-            ;;
-        wedged-process)
-            _remember_pid "$(_replica_pid)" wedged
-            chaos_put "$REPLICA_URL" '{"errorRate":0,"latencyMs":0,"wedgeMs":120000}'
-            ;;
+        # The driver wedges it (data-api's chaos); its pid, to see it replaced.
+        wedged-process) _remember_pid "$(_replica_pid)" wedged ;;
         *) die "unknown scenario: $1" ;;
     esac
 }
@@ -112,11 +93,6 @@ target_remove() {
             kill -CONT "$(_recalled_pid stopped)" 2>/dev/null || true
             rm -f "$DEMO_STATE_DIR/stopped.pid"
             ;;
-        flaky-upstream | slow-upstream | poison-request)
-            local urls
-            mapfile -t urls < <(_replica_urls)
-            chaos_off_all "${urls[@]}"
-            ;;
         wedged-process)
             local old started=$SECONDS
             old=$(_recalled_pid wedged)
@@ -129,10 +105,11 @@ target_remove() {
     esac
 }
 
-# Undo whatever a demo may have left: resume a frozen replica, turn chaos off,
-# start PostgreSQL and Redis when they are down. Safe to run at any time.
+# Undo whatever a demo may have left: resume a frozen replica, start
+# PostgreSQL and Redis when they are down (the driver turns chaos off and
+# lifts network faults). Safe to run at any time.
 target_restore() {
-    local pid urls
+    local pid
     if pid=$(_recalled_pid stopped); then
         kill -CONT "$pid" 2>/dev/null || true
         rm -f "$DEMO_STATE_DIR/stopped.pid"
@@ -141,8 +118,6 @@ target_restore() {
     for name in postgres redis; do
         sv_running "$name" || (_restart "$name") || warn "could not start $name"
     done
-    mapfile -t urls < <(_replica_urls)
-    chaos_off_all "${urls[@]}"
 }
 
 # Print how many of the ids in FILE (one a line) exist in PostgreSQL.

@@ -52,6 +52,9 @@ public struct GatewayConfiguration: ServiceConfiguration {
     public var breakerProbePath: String
     /// `/health/ready` also requires a healthy upstream.
     public var readyRequiresUpstream: Bool
+    /// `PANIC_ROUTING` (true): when no endpoint is available, try the
+    /// unavailable ones rather than refuse every request (``LoadBalancer``).
+    public var panicRouting: Bool
     public var webhookURL: URL?
     public var drainDelay: Duration
     /// `WATCHDOG_TIMEOUT_MS`: exit when liveness has failed this long (0: off).
@@ -118,6 +121,7 @@ public struct GatewayConfiguration: ServiceConfiguration {
         )
         self.systemChecks = try SystemCheckSettings(reader)
         self.readyRequiresUpstream = try reader.bool("READY_REQUIRES_UPSTREAM", default: false)
+        self.panicRouting = try reader.bool("PANIC_ROUTING", default: true)
         if let raw = reader.string("HEALTH_WEBHOOK_URL") {
             guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw ConfigError(setting: "HEALTH_WEBHOOK_URL", problem: "must be an http(s) URL")

@@ -44,7 +44,8 @@ public final class EndpointSet: Service, Sendable {
             if !tried.contains(endpoint.url), endpoint.isAvailable(now: now), endpoint.tryAcquire(now: now) { return (endpoint, .normal) }
         }
         let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.isAvailable(now: now), tried: tried.contains($0.url)) }
-        for (index, mode) in LoadBalancer.order(candidates, rotation: rotation) where endpoints[index].tryAcquire(now: now) {
+        for (index, mode) in LoadBalancer.order(candidates, rotation: rotation, panic: self.configuration.panicRouting)
+        where endpoints[index].tryAcquire(now: now) {
             return (endpoints[index], mode)
         }
         return nil

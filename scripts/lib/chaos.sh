@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
-# scripts/lib/demo/chaos.sh: data-api's fault injection (PUT /admin/chaos) for
-# the demos. The admin token is read from a file into a mode-600 curl header
+# scripts/lib/chaos.sh: data-api's fault injection (PUT /admin/chaos) for
+# scripts/kube-e2e (the demos set it from their Swift driver). The admin token is read from a file into a mode-600 curl header
 # file (curl -H @FILE), so it never appears in an argv, a log or the output.
 #
 ## chaos_put URL JSON      PUT JSON to URL/admin/chaos; fails on a non-2xx
-## chaos_off_all URL...    errorRate 0, latencyMs 0 on every URL (errors ignored)
 ## Environment: DEMO_ADMIN_TOKEN_FILE (required)
 
 set -euo pipefail
@@ -21,11 +20,4 @@ chaos_put() {
         -H 'Content-Type: application/json' --data "$json" "$url/admin/chaos" 2>/dev/null) || status=000
     rm -f "$header"
     [[ $status == 2* ]] || { error "PUT $url/admin/chaos answered $status"; return 1; }
-}
-
-chaos_off_all() {
-    local url
-    for url in "$@"; do
-        chaos_put "$url" '{"errorRate":0,"latencyMs":0}' 2>/dev/null || true
-    done
 }
