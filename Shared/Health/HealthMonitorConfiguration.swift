@@ -8,7 +8,7 @@ public struct HealthMonitorConfiguration: Sendable, Equatable {
     public var failureThreshold: Int
     /// Consecutive successes before a failing check turns back.
     public var successThreshold: Int
-    /// Benchmark-only: how probes get their answer (see ``HealthProbeMode``).
+    /// Benchmark and ablation only: how probes get their answer (see ``HealthProbeMode``).
     public var probeMode: HealthProbeMode
 
     public init(
@@ -25,10 +25,11 @@ public struct HealthMonitorConfiguration: Sendable, Equatable {
 
 /// How `/health/ready` and `/health` get their answer (`HEALTH_PROBE_MODE`).
 ///
-/// **Benchmark-only.** `cached` (the default, and the design) answers from the
+/// **Benchmark and ablation only.** `cached` (the default, and the design) answers from the
 /// monitor's last background results, so probe traffic never reaches a
 /// dependency. `direct` is the naive design, kept so `scripts/bench` can measure
-/// the difference with the same binary: every such probe first runs every
+/// the difference with the same binary (and `--ablate` what caching buys in
+/// postgres-partition): every such probe first runs every
 /// check once (as ``HealthMonitor/runAllOnce()``), so N probes cost N queries
 /// on each dependency. Never use `direct` in production.
 public enum HealthProbeMode: String, ConfigChoice, Sendable {

@@ -47,6 +47,7 @@ struct AblationTests {
             case .cacheSkip: #expect(!dataAPI.cacheSkipWhenFailing && dataAPIDefaults.cacheSkipWhenFailing)
             case .singleFlight: #expect(!dataAPI.itemReadsSingleFlight && dataAPIDefaults.itemReadsSingleFlight)
             case .panicRouting: #expect(!switched.panicRouting && defaults.panicRouting)
+            case .cachedProbes: #expect(dataAPI.health.probeMode == .direct && dataAPIDefaults.health.probeMode == .cached)
             }
         }
     }

@@ -10,6 +10,7 @@ enum Mechanism: String, CaseIterable, Sendable {
     case cacheSkip = "cache-skip"
     case singleFlight = "single-flight"
     case panicRouting = "panic-routing"
+    case cachedProbes = "cached-probes"
 
     /// What the ablation's table and verdict call it.
     var label: String {
@@ -23,6 +24,7 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .cacheSkip: "skipping a failed cache"
         case .singleFlight: "single-flight reads"
         case .panicRouting: "panic routing"
+        case .cachedProbes: "cached health probes"
         }
     }
 
@@ -39,6 +41,8 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .cacheSkip: [("CACHE_SKIP_WHEN_FAILING", "false")]
         case .singleFlight: [("ITEM_READS_SINGLE_FLIGHT", "false")]
         case .panicRouting: [("PANIC_ROUTING", "false")]
+        // Every probe runs the checks itself (the benchmark's mode).
+        case .cachedProbes: [("HEALTH_PROBE_MODE", "direct")]
         }
     }
 }

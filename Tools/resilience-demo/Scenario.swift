@@ -110,7 +110,7 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "postgres-partition", summary: "data-api to PostgreSQL silently partitioned (nothing crosses, nothing is reset) for ~8 s, then healed",
-            removal: .afterHold(seconds: 8), detection: .dependencyTimeout, readsMustSucceed: false, mechanisms: [.retries, .breaker],
+            removal: .afterHold(seconds: 8), detection: .dependencyTimeout, readsMustSucceed: false, mechanisms: [.retries, .breaker, .cachedProbes],
             network: NetworkFault(route: "postgres", kind: .blackhole), recoveryBudgetMs: 2000
         ),
         Scenario(
