@@ -26,6 +26,31 @@ import Testing
         }
     }
 
+    /// compose restarted a killed replica in 0.19 s, before any check could
+    /// fail (CI run 2): a fault over within the detection budget, with no
+    /// client error, needs no detection; one that lasted longer, or that
+    /// clients saw, does.
+    @Test func aFaultOverBeforeAnyCheckCouldNoticeNeedsNoDetection() throws {
+        let crash = try #require(Scenario.named("replica-crash"))
+        func result(removedAfterMs: Int, failed: Int) -> ScenarioResult {
+            var requests = ScenarioResult.Requests()
+            requests.total = 100
+            requests.failed = failed
+            requests.ok = 100 - failed
+            return ScenarioResult(
+                scenario: crash.name, description: "", target: "compose", settings: StackSettings(), durationMs: 5000, requests: requests,
+                latency: .init(p50Ms: 1, p99Ms: 5, maxMs: 10), faultInjectedAtMs: 3000, faultRemovedAtMs: 3000 + removedAfterMs, timeToDetectMs: nil,
+                detectedBy: nil, detectionBudgetMs: 750, timeToRecoverMs: 0, replicaRecoveryMs: nil, clientErrorRatePercent: 0,
+                readErrorRatePercent: 0, writesLost: 0, gatewayRetries: 2, timeline: []
+            )
+        }
+        let undetected = "the fault was never detected (no health change, breaker or ejection)"
+        #expect(!Expectations.failures(result(removedAfterMs: 192, failed: 0), scenario: crash).contains(undetected))
+        #expect(ReportPrinter.summary(result(removedAfterMs: 192, failed: 0)).contains("none: over 192 ms after it began, before any check could notice"))
+        #expect(Expectations.failures(result(removedAfterMs: 900, failed: 0), scenario: crash).contains(undetected))
+        #expect(Expectations.failures(result(removedAfterMs: 192, failed: 1), scenario: crash).contains(undetected))
+    }
+
     @Test func detectionBudgetsFollowTheSettings() {
         let settings = StackSettings.fromEnvironment([
             "HEALTH_INTERVAL_MS": "100", "HEALTH_TIMEOUT_MS": "400", "UPSTREAM_HEALTH_INTERVAL_MS": "200", "UPSTREAM_HEALTH_TIMEOUT_MS": "300",

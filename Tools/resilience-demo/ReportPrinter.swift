@@ -9,7 +9,8 @@ enum ReportPrinter {
     static func summary(_ result: ScenarioResult) -> String {
         let requests = result.requests
         let statuses = requests.byStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-        let detect = result.timeToDetectMs.map { "\($0) ms" } ?? "none"
+        let healed = result.faultRemovedAtMs.map { "none: over \($0 - result.faultInjectedAtMs) ms after it began, before any check could notice" }
+        let detect = result.timeToDetectMs.map { "\($0) ms" } ?? (result.healedBeforeDetection ? healed ?? "none" : "none")
         let budget = result.detectionBudgetMs.map { " (budget \($0) ms)" } ?? " (not expected: nothing should notice)"
         var lines = [
             "-- \(result.scenario): summary",

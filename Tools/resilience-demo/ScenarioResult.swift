@@ -80,6 +80,17 @@ struct ScenarioResult: Codable, Sendable {
     var passed = true
 }
 
+extension ScenarioResult {
+    /// Nothing noticed the fault because it was over first: removed (the
+    /// process restarted) within the detection budget, with no client error.
+    /// A restart faster than the checks' window (compose restarts a killed
+    /// container in ~0.2 s) leaves them nothing to detect.
+    var healedBeforeDetection: Bool {
+        guard self.timeToDetectMs == nil, let budget = self.detectionBudgetMs, let removedAt = self.faultRemovedAtMs else { return false }
+        return removedAt - self.faultInjectedAtMs <= budget && self.requests.failed == 0
+    }
+}
+
 extension ScenarioResult.Requests {
     init(_ samples: [LoadRecorder.Sample], acknowledged: Int) {
         self.init()
