@@ -33,6 +33,9 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     let maxConnections: Int
     let acquireTimeout: Duration
     private let metrics: PoolMetrics
+    /// Called when a connection comes back broken (the server most likely
+    /// restarted or went away), after this pool dropped its idle ones.
+    private let onBroken: (@Sendable () -> Void)?
     private let threadPool: NIOThreadPool
     private let connect: Connect
     private let state = Mutex(State())
@@ -56,11 +59,14 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         case create
     }
 
-    init(maxConnections: Int, acquireTimeout: Duration, metrics: PoolMetrics, connect: @escaping Connect) {
+    init(
+        maxConnections: Int, acquireTimeout: Duration, metrics: PoolMetrics, onBroken: (@Sendable () -> Void)? = nil, connect: @escaping Connect
+    ) {
         precondition(maxConnections >= 1)
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
         self.metrics = metrics
+        self.onBroken = onBroken
         self.connect = connect
         // One thread per connection: a blocked call never delays another.
         self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
@@ -105,7 +111,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     }
 
     /// Closes every idle connection (outside the lock, as `dropped` goes out of scope).
-    private func dropIdle() {
+    func dropIdle() {
         let dropped: [Connection] = self.state.withLock { state in
             defer { state.idle = [] }
             return state.idle
@@ -194,6 +200,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         if connection.isBroken {
             // Drop it and every idle connection (see the type's comment).
             self.dropIdle()
+            self.onBroken?()
             self.releaseSlot()
             return
         }
