@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The health endpoints every service exposes, answered from the monitor's
-/// last results (no check runs on a probe). The benchmark-only
+/// last results (no check runs on a probe). The benchmark- and ablation-only
 /// ``HealthProbeMode/direct`` makes `/health/ready` and `/health` run every
 /// check first, to measure the naive design against this one.
 ///
@@ -100,7 +100,7 @@ public struct HealthEndpoints: Sendable {
         }.register(on: router)
     }
 
-    /// Benchmark-only `HEALTH_PROBE_MODE=direct`: run every check now, on this probe.
+    /// Benchmark- and ablation-only `HEALTH_PROBE_MODE=direct`: run every check now, on this probe.
     private func runChecksIfDirect() async {
         if self.monitor.configuration.probeMode == .direct {
             await self.monitor.runAllOnce()

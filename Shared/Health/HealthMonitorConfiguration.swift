@@ -39,7 +39,7 @@ public enum HealthProbeMode: String, ConfigChoice, Sendable {
 
 extension HealthMonitorConfiguration {
     /// Reads `HEALTH_INTERVAL_MS`, `HEALTH_TIMEOUT_MS`, `HEALTH_FAILURE_THRESHOLD`,
-    /// `HEALTH_SUCCESS_THRESHOLD` and `HEALTH_PROBE_MODE` (benchmark-only).
+    /// `HEALTH_SUCCESS_THRESHOLD` and `HEALTH_PROBE_MODE` (benchmark and ablation only).
     public init(_ reader: EnvironmentReader) throws {
         let defaults = HealthMonitorConfiguration()
         self.init(

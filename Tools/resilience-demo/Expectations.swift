@@ -16,7 +16,7 @@ enum Expectations {
         }
         if let budget = result.detectionBudgetMs {
             if let detect = result.timeToDetectMs {
-                if detect > budget { failures.append("detected after \(detect) ms, over the \(budget) ms budget (3 health intervals)") }
+                if detect > budget { failures.append("detected after \(detect) ms, over the \(budget) ms detection budget") }
             } else if !result.healedBeforeDetection {
                 failures.append("the fault was never detected (no health change, breaker or ejection)")
             }

@@ -18,10 +18,6 @@ import Darwin
 struct FaultHook: Sendable {
     let path: String
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Runs the hook and returns its standard output (its standard error goes
     /// to ours). Throws when it exits non-zero.
     ///
@@ -32,17 +28,17 @@ struct FaultHook: Sendable {
     /// server the hook starts inherits its descriptors and would hold a pipe
     /// open.
     @discardableResult
-    func run(_ action: String, _ argument: String, _ extra: String? = nil) async throws -> String {
+    func run(_ action: String, _ argument: String) async throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-hook-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        let arguments = [self.path, action, argument] + (extra.map { [$0] } ?? [])
+        let arguments = [self.path, action, argument]
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             DetachedThread.start(name: "fault-hook") {
                 continuation.resume(with: Result { try Self.spawnAndWait(arguments, stdout: output.path) })
             }
         }
         guard status == 0 else {
-            throw Failure(description: "\(action) \(argument) failed (exit \(status))")
+            throw DemoFailure(description: "\(action) \(argument) failed (exit \(status))")
         }
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         return text.trimmingWhitespaceAndNewlines()
@@ -60,10 +56,10 @@ struct FaultHook: Sendable {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw Failure(description: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw DemoFailure(description: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw Failure(description: "waitpid failed: errno \(errno)") }
+            guard errno == EINTR else { throw DemoFailure(description: "waitpid failed: errno \(errno)") }
         }
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal

@@ -8,10 +8,6 @@ import Foundation
 /// The fault proxy's admin API (`Tools/fault-proxy`): sets and lifts a
 /// route's fault.
 struct FaultProxyClient: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     let client: HTTPClient
     /// e.g. `http://127.0.0.1:8090`.
     let url: String
@@ -33,7 +29,7 @@ struct FaultProxyClient: Sendable {
         }
         let exchange = await Exchange.perform(self.client, .GET, "\(self.url)/routes", timeoutMs: 2000)
         guard exchange.status == 200, let routes = try? JSONDecoder().decode(Routes.self, from: exchange.body) else {
-            throw Failure(description: "the fault proxy at \(self.url) did not list its routes (\(exchange.status.map(String.init) ?? exchange.error ?? "no answer"))")
+            throw DemoFailure(description: "the fault proxy at \(self.url) did not list its routes (\(exchange.status.map(String.init) ?? exchange.error ?? "no answer"))")
         }
         for route in routes.routes { try await self.lift(route: route.name) }
     }
@@ -42,7 +38,7 @@ struct FaultProxyClient: Sendable {
         let exchange = await Exchange.perform(self.client, .PUT, "\(self.url)/routes/\(route)/fault", json: json, timeoutMs: 2000)
         guard exchange.status == 200 else {
             let answer = exchange.status.map { "\($0) \(String(decoding: exchange.body.prefix(300), as: UTF8.self))" } ?? exchange.error ?? "no answer"
-            throw Failure(description: "the fault proxy did not set \(route)'s fault \(json): \(answer)")
+            throw DemoFailure(description: "the fault proxy did not set \(route)'s fault \(json): \(answer)")
         }
     }
 }

@@ -7,14 +7,14 @@ final class LoadGate: Sendable {
     /// The load's requests in flight.
     let inFlight = Counter()
 
-    var isOpen: Bool { !self.closed.load(ordering: .relaxed) }
+    var isOpen: Bool { !self.closed.load(ordering: .sequentiallyConsistent) }
 
-    func open() { self.closed.store(false, ordering: .relaxed) }
+    func open() { self.closed.store(false, ordering: .sequentiallyConsistent) }
 
     /// Stops new requests; `true` once those in flight are done, `false`
     /// if they are not within `limit`.
     func close(drainingWithin limit: Duration) async -> Bool {
-        self.closed.store(true, ordering: .relaxed)
+        self.closed.store(true, ordering: .sequentiallyConsistent)
         let deadline = ContinuousClock.now + limit
         while self.inFlight.value > 0 {
             guard ContinuousClock.now < deadline else { return false }

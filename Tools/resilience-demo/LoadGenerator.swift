@@ -39,9 +39,12 @@ struct LoadGenerator: Sendable {
             await runPeriodically(every: period, until: { stop.isSet }) {
                 // At the cap the request is skipped, not queued: the load stays bounded.
                 if self.gate.isOpen, inFlight.value < self.maxInFlight {
+                    // Counted first, then the gate looked at again: a close
+                    // that saw nothing in flight also sees this one undone.
+                    inFlight.add(1)
+                    guard self.gate.isOpen else { return inFlight.add(-1) }
                     sequence += 1
                     let number = sequence
-                    inFlight.add(1)
                     group.addTask {
                         await self.one(number, firstError: firstError)
                         inFlight.add(-1)
@@ -105,6 +108,6 @@ final class FirstFlag: Sendable {
 /// A shared count.
 final class Counter: Sendable {
     private let count = Atomic<Int>(0)
-    func add(_ delta: Int) { self.count.add(delta, ordering: .relaxed) }
-    var value: Int { self.count.load(ordering: .relaxed) }
+    func add(_ delta: Int) { self.count.add(delta, ordering: .sequentiallyConsistent) }
+    var value: Int { self.count.load(ordering: .sequentiallyConsistent) }
 }

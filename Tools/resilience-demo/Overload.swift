@@ -33,8 +33,9 @@ struct Overload: Sendable {
         var otherErrors: Int
         var shedP99Ms: Double
         var admittedP99Ms: Double
-        /// Upstream attempts per client request during the overload, from the
-        /// gateway's `gateway_upstream_attempts_total`; `nil` when unread.
+        /// Upstream attempts per admitted client request (not shed) during
+        /// the overload, from the gateway's `gateway_upstream_attempts_total`;
+        /// `nil` when unread.
         var retryAmplification: Double?
         /// The steady load before the overload, and from `settleMs` after its end.
         var baselineP99Ms: Double
@@ -62,11 +63,14 @@ struct Overload: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// The highest rate of `ramp` whose every request succeeded (0 when
-    /// even the first failed), and the writes the steps had acknowledged.
-    func measureSustainableRate() async -> (rate: Int, acknowledgedWrites: [Int]) {
+    /// The highest rate of `ramp` whose every request succeeded, and the
+    /// writes the steps had acknowledged. Fails when even the first step
+    /// failed, or when none did (the stack's limit is past what this driver
+    /// offers: the overload would measure the driver, not the stack).
+    func measureSustainableRate() async throws -> (rate: Int, acknowledgedWrites: [Int]) {
         var sustained = 0
         var acknowledged: [Int] = []
+        var anyFailed = false
         for rate in Self.ramp {
             let recorder = LoadRecorder()
             await self.load(rate: rate, seconds: Self.stepSeconds, label: "overload-ramp", recorder: recorder)
@@ -76,8 +80,17 @@ struct Overload: Sendable {
             self.timeline.record(
                 .note, "measuring: \(rate) req/s for \(Self.stepSeconds) s: \(failed) of \(samples.count) failed, p99 \(ScenarioResult.Latency(samples).p99Ms) ms"
             )
-            guard failed == 0 else { break }
+            guard failed == 0 else {
+                anyFailed = true
+                break
+            }
             sustained = rate
+        }
+        guard sustained > 0 else { throw DemoFailure(description: "the stack sustained not even \(Self.ramp[0]) req/s: nothing to overload") }
+        guard anyFailed else {
+            throw DemoFailure(
+                description: "the stack sustained every rate up to \(Self.ramp.last ?? 0) req/s on a \(Self.backendMs) ms backend: its MAX_IN_FLIGHT_REQUESTS is past what this driver can overload (the demo stacks set 128)"
+            )
         }
         return (sustained, acknowledged)
     }
@@ -106,7 +119,8 @@ struct Overload: Sendable {
         let shed = overload.filter { $0.cause == .loadShed }
         let admitted = overload.filter(\.ok)
         let after = steady.filter { $0.atMs >= removedAt + Self.settleMs }
-        let during = samples.filter { $0.atMs >= injection.inPlaceAt && $0.atMs < removedAt }.count
+        // Requests the gateway admitted during the overload: those that could try an upstream.
+        let during = samples.filter { $0.atMs >= injection.inPlaceAt && $0.atMs < removedAt && $0.cause != .loadShed }.count
         return Result(
             sustainableRate: sustainableRate, offeredRate: 3 * sustainableRate, requests: overload.count, admitted: admitted.count, shed: shed.count,
             shedWithoutRetryAfter: shed.filter { !$0.hasRetryAfter }.count, otherErrors: overload.count - admitted.count - shed.count,

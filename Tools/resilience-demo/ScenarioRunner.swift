@@ -209,7 +209,7 @@ struct ScenarioRunner: Sendable {
         seeds: [Int], timeline: Timeline
     ) async throws -> (generator: Overload, client: HTTPClient, chaos: ChaosClient, sustainable: Int, writes: [Int]) {
         guard let tokenFile = self.options.adminTokenFile, !self.options.replicaURLs.isEmpty else {
-            throw FaultHook.Failure(description: "overload sets data-api's chaos on every replica: --replica-urls and --admin-token-file")
+            throw DemoFailure(description: "overload sets data-api's chaos on every replica: --replica-urls and --admin-token-file")
         }
         let chaos = ChaosClient(client: self.client, replicaURLs: self.options.replicaURLs, tokenFile: tokenFile)
         try await chaos.setAll(#"{"errorRate":0,"latencyMs":\#(Overload.backendMs)}"#)
@@ -219,10 +219,13 @@ struct ScenarioRunner: Sendable {
             client: client, gatewayURL: self.options.gatewayURL, seedIDs: seeds, clientTimeoutMs: self.options.settings.requestDeadlineMs + 5000,
             timeline: timeline
         )
-        let (sustainable, writes) = await generator.measureSustainableRate()
-        guard sustainable > 0 else {
+        let sustainable: Int
+        let writes: [Int]
+        do {
+            (sustainable, writes) = try await generator.measureSustainableRate()
+        } catch {
             await Self.endOverload(client, chaos)
-            throw FaultHook.Failure(description: "the stack sustained not even \(Overload.ramp[0]) req/s: nothing to overload")
+            throw error
         }
         timeline.record(.note, "sustainable: \(sustainable) req/s; the overload offers \(3 * sustainable) req/s")
         return (generator, client, chaos, sustainable, writes)
@@ -238,13 +241,13 @@ struct ScenarioRunner: Sendable {
     /// of the hot items; then all as it was.
     private func runHerd(_ itemIDs: [Int], gate: LoadGate, timeline: Timeline) async throws -> Herd.Result {
         let replicas = self.options.replicaURLs
-        guard !replicas.isEmpty else { throw FaultHook.Failure(description: "cold-cache counts data-api's queries: --replica-urls") }
+        guard !replicas.isEmpty else { throw DemoFailure(description: "cold-cache counts data-api's queries: --replica-urls") }
         guard await Herd.waitForCache(self.client, replicaURLs: replicas, within: .seconds(10)) else {
-            throw FaultHook.Failure(description: "the replicas' Redis check did not pass within 10 s of Redis's restart")
+            throw DemoFailure(description: "the replicas' Redis check did not pass within 10 s of Redis's restart")
         }
         timeline.record(.note, "every replica's Redis check passes: the cache works, and is empty")
         let proxy = try self.faultProxy(for: "cold-cache")
-        guard await gate.close(drainingWithin: .seconds(10)) else { throw FaultHook.Failure(description: "the steady load did not drain within 10 s") }
+        guard await gate.close(drainingWithin: .seconds(10)) else { throw DemoFailure(description: "the steady load did not drain within 10 s") }
         defer { gate.open() }
         try await proxy.inject(NetworkFault(route: "postgres", kind: .latency, latencyMs: Herd.postgresLatencyMs))
         let herd = Herd(client: self.client, gatewayURL: self.options.gatewayURL, replicaURLs: replicas, itemIDs: itemIDs, timeoutMs: 10_000)
@@ -262,7 +265,7 @@ struct ScenarioRunner: Sendable {
     private func chaosClient(for scenario: String, _ chaos: ChaosFault) throws -> ChaosClient {
         let replicas = chaos.everyReplica ? self.options.replicaURLs : self.options.serviceURL.map { [$0] } ?? []
         guard let tokenFile = self.options.adminTokenFile, !replicas.isEmpty else {
-            throw FaultHook.Failure(
+            throw DemoFailure(
                 description: "\(scenario) sets data-api's chaos: --admin-token-file and --replica-urls (compose: DEMO_DATA_API_URLS and DEMO_ADMIN_TOKEN_FILE)"
             )
         }
@@ -272,7 +275,7 @@ struct ScenarioRunner: Sendable {
     /// The fault proxy's client, for a scenario that needs it.
     private func faultProxy(for scenario: String) throws -> FaultProxyClient {
         guard let url = self.options.faultProxyURL else {
-            throw FaultHook.Failure(description: "\(scenario) needs the fault proxy in front of data-api's stores: --fault-proxy-url (see scripts/demo --help)")
+            throw DemoFailure(description: "\(scenario) needs the fault proxy in front of data-api's stores: --fault-proxy-url (see scripts/demo --help)")
         }
         return FaultProxyClient(client: self.client, url: url)
     }
@@ -285,7 +288,7 @@ struct ScenarioRunner: Sendable {
         defer { try? FileManager.default.removeItem(at: file) }
         let output = try await self.options.hook.run("verify-writes", file.path)
         guard let found = Int(output.split(separator: "\n").last ?? "") else {
-            throw FaultHook.Failure(description: "verify-writes printed no count")
+            throw DemoFailure(description: "verify-writes printed no count")
         }
         return Set(ids).count - found
     }

@@ -91,8 +91,10 @@ Options:
                       scenario once as designed and once without each
                       mechanism that acts on it (retries, retry budget,
                       breaker, passive ejection, the gateway's active checks,
-                      watchdog: the settings that switch each off are in
-                      docs/resilience.md), each on a private stack of its own;
+                      watchdog, panic routing, cached probes, skipping a
+                      failed cache, single-flight reads: the settings that
+                      switch each off are in docs/resilience.md), each on a
+                      private stack of its own;
                       prints one table (client errors, p99, longest wait,
                       writes lost, time to recover) and a verdict line per
                       mechanism. Runs' JSON, logs and the report go to

@@ -143,29 +143,36 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
 
     private func acquire(forceNew: Bool = false) async throws -> (Connection, fresh: Bool) {
         let waitStarted = ContinuousClock.now
-        let lease: Lease = try await withCheckedThrowingContinuation { continuation in
-            let immediate: Result<Lease, any Error>? = self.state.withLock { state in
-                if state.closed { return .failure(PoolError.closed) }
-                if forceNew { state.idle = [] }
-                if let connection = state.idle.popLast() {
-                    state.busy += 1
-                    return .success(.reuse(connection))
+        let lease: Lease
+        do {
+            lease = try await withCheckedThrowingContinuation { continuation in
+                let immediate: Result<Lease, any Error>? = self.state.withLock { state in
+                    if state.closed { return .failure(PoolError.closed) }
+                    if forceNew { state.idle = [] }
+                    if let connection = state.idle.popLast() {
+                        state.busy += 1
+                        return .success(.reuse(connection))
+                    }
+                    if state.busy < self.maxConnections {
+                        state.busy += 1
+                        return .success(.create)
+                    }
+                    let id = state.nextWaiterID
+                    state.nextWaiterID += 1
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    let timeout = self.acquireTimeout
+                    Task { [weak self] in
+                        try? await Task.sleep(for: timeout)
+                        self?.expireWaiter(id)
+                    }
+                    return nil
                 }
-                if state.busy < self.maxConnections {
-                    state.busy += 1
-                    return .success(.create)
-                }
-                let id = state.nextWaiterID
-                state.nextWaiterID += 1
-                state.waiters.append(Waiter(id: id, continuation: continuation))
-                let timeout = self.acquireTimeout
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.expireWaiter(id)
-                }
-                return nil
+                if let immediate { continuation.resume(with: immediate) }
             }
-            if let immediate { continuation.resume(with: immediate) }
+        } catch {
+            // A wait that ended in a timeout counts too.
+            self.metrics.waited(.now - waitStarted)
+            throw error
         }
         self.metrics.waited(.now - waitStarted)
         switch lease {

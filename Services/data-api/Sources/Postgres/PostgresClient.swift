@@ -5,9 +5,10 @@ import Shared
 /// connections for requests, and one connection of its own for the health
 /// check, so that a pool busy with slow requests does not read as a failed
 /// database (the check would otherwise queue behind them and time out). A
-/// broken connection in either pool drops the idle ones of both: the server
-/// restarted or went away. A `Service` so the pools close after the HTTP
-/// server has finished its last request.
+/// broken check connection also drops the requests' idle ones (the server
+/// restarted or went away: they are dead too); the check's own connection
+/// heals by its retry on a fresh one. A `Service` so the pools close after
+/// the HTTP server has finished its last request.
 final class PostgresClient: Service, Sendable {
     private let pool: BlockingConnectionPool<PostgresConnection>
     private let checkPool: BlockingConnectionPool<PostgresConnection>
