@@ -131,38 +131,6 @@ import Testing
         #expect(client.poolCounts.idle == 1)
     }
 
-    /// The health check has a connection of its own: a request pool held by
-    /// slow queries does not make it queue (and time out) behind them.
-    @Test func theCheckDoesNotQueueBehindRequests() async throws {
-        let client = PostgresClient(settings: self.postgresSettings(poolSize: 1))
-        let started = ContinuousClock.now
-        async let holder = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(1.5)") }
-        while client.poolCounts.busy == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        _ = try await PostgresHealthCheck(postgres: client).run()
-        // Bounded by the holder's own 1.5 s, not by the machine's speed.
-        #expect(ContinuousClock.now - started < .milliseconds(1500), "the check waited for the request's connection")
-        _ = try await holder
-    }
-
-    /// A stale connection met by the check drops the requests' idle
-    /// connections too: after a server restart, neither pool hands out a dead one.
-    @Test func aStaleCheckConnectionDropsTheRequestsIdleOnes() async throws {
-        let client = PostgresClient(settings: self.postgresSettings(poolSize: 2))
-        let check = PostgresHealthCheck(postgres: client)
-        _ = try await check.run()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<2 {
-                group.addTask { _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT pg_sleep(0.05)") } }
-            }
-            try await group.waitForAll()
-        }
-        #expect(client.poolCounts.idle == 2)
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
-        _ = try await check.run()
-        #expect(client.poolCounts.idle == 0)
-    }
-
     @Test func aStoppedServerGivesAnErrorNotAHang() async throws {
         let client = PostgresClient(settings: self.postgresSettings())
         _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }

@@ -33,9 +33,6 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     let maxConnections: Int
     let acquireTimeout: Duration
     private let metrics: PoolMetrics
-    /// Called when a connection comes back broken (the server most likely
-    /// restarted or went away), after this pool dropped its idle ones.
-    private let onBroken: (@Sendable () -> Void)?
     private let threadPool: NIOThreadPool
     private let connect: Connect
     private let state = Mutex(State())
@@ -59,14 +56,11 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         case create
     }
 
-    init(
-        maxConnections: Int, acquireTimeout: Duration, metrics: PoolMetrics, onBroken: (@Sendable () -> Void)? = nil, connect: @escaping Connect
-    ) {
+    init(maxConnections: Int, acquireTimeout: Duration, metrics: PoolMetrics, connect: @escaping Connect) {
         precondition(maxConnections >= 1)
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
         self.metrics = metrics
-        self.onBroken = onBroken
         self.connect = connect
         // One thread per connection: a blocked call never delays another.
         self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
@@ -111,7 +105,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     }
 
     /// Closes every idle connection (outside the lock, as `dropped` goes out of scope).
-    func dropIdle() {
+    private func dropIdle() {
         let dropped: [Connection] = self.state.withLock { state in
             defer { state.idle = [] }
             return state.idle
@@ -207,7 +201,6 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         if connection.isBroken {
             // Drop it and every idle connection (see the type's comment).
             self.dropIdle()
-            self.onBroken?()
             self.releaseSlot()
             return
         }

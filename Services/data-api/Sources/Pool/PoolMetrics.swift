@@ -2,8 +2,7 @@ import Metrics
 import Shared
 
 /// What a ``BlockingConnectionPool`` reports on /metrics, labelled
-/// `pool="postgres"` (requests), `pool="postgres-check"` (the health check's
-/// own connection) or `pool="redis"`:
+/// `pool="postgres"` or `pool="redis"`:
 /// - `datastore_pool_wait_seconds`: how long each acquire waited for a
 ///   connection, the waits that timed out included;
 /// - `datastore_call_duration_seconds{kind="connect"|"call"}`: how long each
