@@ -131,6 +131,32 @@ import Testing
         #expect(client.poolCounts.idle == 1)
     }
 
+    /// The health check goes ahead of the requests waiting for a connection:
+    /// a pool busy with slow queries makes it wait for one of them at most,
+    /// not for the whole queue (it would time out: a slow database read as a
+    /// failed one).
+    @Test func theCheckGoesAheadOfWaitingRequests() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 1, acquireTimeout: .seconds(10)))
+        let order = try await withThrowingTaskGroup(of: String.self) { group in
+            for number in 0..<4 {
+                group.addTask {
+                    _ = try await client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.2)") }
+                    return "request \(number)"
+                }
+                // Each in its place: the first holds the connection, the others wait in turn.
+                try await waitUntil(timeout: .seconds(5), "request \(number) holding or waiting") { client.poolCounts.busy + client.poolCounts.waiting == number + 1 }
+            }
+            group.addTask {
+                _ = try await PostgresHealthCheck(postgres: client).run()
+                return "check"
+            }
+            // In the order they finished.
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        // Without going first it would end the list, after 0.8 s of queries.
+        #expect(order.count == 5 && order.suffix(3) == ["request 1", "request 2", "request 3"], "finished in the order \(order)")
+    }
+
     @Test func aStoppedServerGivesAnErrorNotAHang() async throws {
         let client = PostgresClient(settings: self.postgresSettings())
         _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }

@@ -27,6 +27,10 @@ protocol BlockingConnection: AnyObject, Sendable {
 ///   silently dead, and each would hang its next caller the same way.
 /// - A call on a reused connection that fails because the connection was
 ///   stale can be retried once on a fresh one (`retryOnStale`), for reads only.
+/// - A call that goes `first` (a health check) is served before every
+///   waiting request: a pool busy with slow requests costs it at most one
+///   call's time, so a slow database is measured as slow, not as failed
+///   (the check would otherwise queue behind every request and time out).
 final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     typealias Connect = @Sendable () throws -> Connection
 
@@ -44,10 +48,17 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         var waiters: [Waiter] = []
         var nextWaiterID = 0
         var closed = false
+
+        /// The first waiter that goes first, else the longest waiting.
+        mutating func nextWaiter() -> Waiter? {
+            guard !self.waiters.isEmpty else { return nil }
+            return self.waiters.remove(at: self.waiters.firstIndex(where: \.first) ?? 0)
+        }
     }
 
     private struct Waiter {
         let id: Int
+        let first: Bool
         let continuation: CheckedContinuation<Lease, any Error>
     }
 
@@ -67,9 +78,12 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         self.threadPool.start()
     }
 
-    /// Runs `body` with a connection, on the pool's threads.
-    func withConnection<T: Sendable>(retryOnStale: Bool = false, _ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let (connection, fresh) = try await self.acquire()
+    /// Runs `body` with a connection, on the pool's threads; `first` jumps
+    /// the queue of waiting calls (see the type's comment).
+    func withConnection<T: Sendable>(
+        retryOnStale: Bool = false, first: Bool = false, _ body: @escaping @Sendable (Connection) throws -> T
+    ) async throws -> T {
+        let (connection, fresh) = try await self.acquire(first: first)
         do {
             let result = try await self.run(body, on: connection)
             self.release(connection)
@@ -78,7 +92,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
             let broken = connection.isBroken
             self.release(connection)
             guard retryOnStale, broken, !fresh else { throw error }
-            let (retry, _) = try await self.acquire(forceNew: true)
+            let (retry, _) = try await self.acquire(forceNew: true, first: first)
             do {
                 let result = try await self.run(body, on: retry)
                 self.release(retry)
@@ -113,9 +127,9 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         withExtendedLifetime(dropped) {}
     }
 
-    /// Numbers for metrics and tests: idle and busy connections.
-    var counts: (idle: Int, busy: Int) {
-        self.state.withLock { ($0.idle.count, $0.busy) }
+    /// Numbers for metrics and tests: idle and busy connections, waiting calls.
+    var counts: (idle: Int, busy: Int, waiting: Int) {
+        self.state.withLock { ($0.idle.count, $0.busy, $0.waiters.count) }
     }
 
     /// Closes every idle connection, fails waiters, refuses new acquires and
@@ -135,7 +149,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         try? await self.threadPool.shutdownGracefully()
     }
 
-    private func acquire(forceNew: Bool = false) async throws -> (Connection, fresh: Bool) {
+    private func acquire(forceNew: Bool = false, first: Bool) async throws -> (Connection, fresh: Bool) {
         let waitStarted = ContinuousClock.now
         let lease: Lease
         do {
@@ -153,7 +167,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
                     }
                     let id = state.nextWaiterID
                     state.nextWaiterID += 1
-                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    state.waiters.append(Waiter(id: id, first: first, continuation: continuation))
                     let timeout = self.acquireTimeout
                     Task { [weak self] in
                         try? await Task.sleep(for: timeout)
@@ -209,7 +223,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
                 state.busy -= 1
                 return nil
             }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            if let waiter = state.nextWaiter() { return waiter }
             state.busy -= 1
             state.idle.append(connection)
             return nil
@@ -221,7 +235,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     /// waiter, if any, may create one.
     private func releaseSlot() {
         let waiter: Waiter? = self.state.withLock { state in
-            if !state.closed, !state.waiters.isEmpty { return state.waiters.removeFirst() }
+            if !state.closed, let waiter = state.nextWaiter() { return waiter }
             state.busy -= 1
             return nil
         }

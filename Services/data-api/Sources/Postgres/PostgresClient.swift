@@ -25,6 +25,12 @@ final class PostgresClient: Service, Sendable {
         try await self.pool.withConnection(retryOnStale: idempotent, body)
     }
 
+    /// Runs the health check's `body` ahead of every waiting request
+    /// (retried once on a fresh connection when a pooled one turns out stale).
+    func withCheckConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await self.pool.withConnection(retryOnStale: true, first: true, body)
+    }
+
     /// Runs `body` inside `BEGIN` … `COMMIT`; any error rolls back.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await self.pool.withConnection { connection in
@@ -40,7 +46,7 @@ final class PostgresClient: Service, Sendable {
         }
     }
 
-    var poolCounts: (idle: Int, busy: Int) { self.pool.counts }
+    var poolCounts: (idle: Int, busy: Int, waiting: Int) { self.pool.counts }
 
     func run() async throws {
         try? await gracefulShutdown()
