@@ -114,7 +114,12 @@ let package = Package(
             name: "ResilienceDemoTests",
             // Gateway: the report test records what the gateway's own types encode;
             // Gateway and DataAPI: each ablation switch is a setting they read.
-            dependencies: ["resilience-demo", "DataAPI", "Gateway", "Shared", "TestSupport"],
+            dependencies: [
+                "resilience-demo", "DataAPI", "Gateway", "Shared", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/ResilienceDemoTests"
         ),
         .testTarget(

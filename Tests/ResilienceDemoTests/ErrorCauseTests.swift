@@ -1,4 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOPosix
+import TestSupport
 import Testing
 
 @testable import resilience_demo
@@ -6,8 +10,8 @@ import Testing
 /// Every client-visible error is attributed from the answer itself; what the
 /// answer does not explain stays unattributed (and fails the demo).
 struct ErrorCauseTests {
-    static func answer(_ status: Int?, timing: String? = nil, body: String = "", error: String? = nil) -> Exchange {
-        Exchange(status: status, body: Data(body.utf8), latencyMs: 1, error: error, serverTiming: timing)
+    static func answer(_ status: Int?, timing: String? = nil, body: String = "", failure: (any Error)? = nil) -> Exchange {
+        Exchange(status: status, body: Data(body.utf8), latencyMs: 1, failure: failure.map(TransportFailure.init), serverTiming: timing)
     }
 
     @Test func theGatewaysOwnAnswersByTheirCause() {
@@ -38,10 +42,26 @@ struct ErrorCauseTests {
     @Test func whatTheAnswerDoesNotExplainStaysUnattributed() {
         #expect(ErrorCause.of(Self.answer(503)) == nil, "no Server-Timing: not the gateway's answer")
         #expect(ErrorCause.of(Self.answer(503, timing: #"gateway;desc="something-new";dur=1.0"#)) == nil)
-        #expect(ErrorCause.of(Self.answer(nil, error: "HTTPClientError.deadlineExceeded")) == nil, "a client timeout breaks the deadline")
-        #expect(ErrorCause.of(Self.answer(nil, error: "connect(descriptor:addr:size:): Connection refused (errno: 111)")) == .gatewayUnreachable)
-        #expect(ErrorCause.of(Self.answer(nil, error: "HTTPClientError.remoteConnectionClosed")) == .gatewayUnreachable, "it died mid-answer")
+        #expect(ErrorCause.of(Self.answer(nil, failure: HTTPClientError.deadlineExceeded)) == nil, "a client timeout breaks the deadline")
+        #expect(ErrorCause.of(Self.answer(nil, failure: IOError(errnoCode: ECONNREFUSED, reason: "connect"))) == .gatewayUnreachable)
+        #expect(ErrorCause.of(Self.answer(nil, failure: HTTPClientError.remoteConnectionClosed)) == .gatewayUnreachable, "it died mid-answer")
         // What a request cut by the gateway's SIGKILL got on compose (CI run 13).
-        #expect(ErrorCause.of(Self.answer(nil, error: "I/O on closed channel")) == .gatewayUnreachable)
+        #expect(ErrorCause.of(Self.answer(nil, failure: ChannelError.ioOnClosedChannel)) == .gatewayUnreachable)
+        #expect(ErrorCause.of(Self.answer(nil, failure: HTTPClientError.invalidURL)) == nil)
+    }
+
+    /// The errors real exchanges end with, classified by their type.
+    @Test func realTransportErrorsByTheirType() async throws {
+        let client = HTTPClient.shared
+        // Nothing listens on a port just released.
+        let port = try freePort()
+        let refused = await Exchange.perform(client, .GET, "http://127.0.0.1:\(port)/", timeoutMs: 2000)
+        #expect(refused.status == nil && refused.failure == .unreachable, "\(refused.error ?? "")")
+        // A server that accepts and never answers: the client's timeout.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let timedOut = await Exchange.perform(client, .GET, "http://127.0.0.1:\(silent.localAddress?.port ?? 0)/", timeoutMs: 300)
+        #expect(timedOut.status == nil && timedOut.failure == .timedOut, "\(timedOut.error ?? "")")
+        #expect(ErrorCause.of(timedOut) == nil)
     }
 }

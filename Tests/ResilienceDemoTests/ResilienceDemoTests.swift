@@ -75,7 +75,7 @@ import Testing
 
     @Test func retriesAreSummedOverEverySeries() {
         let exposition = "# TYPE gateway_retries_total counter\ngateway_retries_total 3\ngateway_retries_total{x=\"y\"} 4\ngateway_retries_totalx 9\n"
-        #expect(GatewayCounters.sum("gateway_retries_total", in: exposition) == 7)
+        #expect(PrometheusText.sum("gateway_retries_total", in: exposition) == 7)
     }
 
     @Test func healthChangesNameTheCheckTheBreakerAndTheEjection() {

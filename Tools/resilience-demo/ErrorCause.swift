@@ -25,16 +25,9 @@ enum ErrorCause: String, Codable, CaseIterable, Sendable {
     static func of(_ exchange: Exchange) -> ErrorCause? {
         guard exchange.status != nil else {
             // No answer: a refused, reset or closed connection means no
-            // gateway listened or it died mid-answer (AsyncHTTPClient and
-            // NIO name these "connect…", "Connection refused", "reset by
-            // peer", "remoteConnectionClosed", "I/O on closed channel",
-            // "Broken pipe", "EOF"); a client timeout is the gateway's
-            // deadline broken.
-            let error = exchange.error ?? ""
-            let unreachable = ["connect", "refused", "reset", "remoteConnectionClosed", "closed channel", "Broken pipe", "EOF"].contains {
-                error.contains($0)
-            }
-            return unreachable ? .gatewayUnreachable : nil
+            // gateway listened or it died mid-answer; a client timeout is the
+            // gateway's deadline broken.
+            return exchange.failure == .unreachable ? .gatewayUnreachable : nil
         }
         switch Self.gatewayCause(exchange.serverTiming) {
         case "upstream": return Self.upstreamCause(exchange.body)

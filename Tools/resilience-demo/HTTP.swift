@@ -13,6 +13,8 @@ struct Exchange: Sendable {
     var body: Data
     var latencyMs: Double
     var error: String?
+    /// Why there is no answer, when there is none.
+    var failure: TransportFailure?
     /// The gateway's attempt chain (its `Server-Timing`), when it answered.
     var serverTiming: String?
     /// data-api's `X-Cache` (hit, miss, bypass) for an item read.
@@ -40,7 +42,10 @@ struct Exchange: Sendable {
                 retryAfter: response.headers.first(name: "Retry-After")
             )
         } catch {
-            return Exchange(status: nil, body: Data(), latencyMs: (ContinuousClock.now - started).milliseconds, error: String(describing: error))
+            return Exchange(
+                status: nil, body: Data(), latencyMs: (ContinuousClock.now - started).milliseconds, error: String(describing: error),
+                failure: TransportFailure(error)
+            )
         }
     }
 }

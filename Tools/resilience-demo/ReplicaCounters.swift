@@ -15,13 +15,11 @@ struct ReplicaCounters: Sendable {
     static func read(_ client: HTTPClient, replicaURLs: [String]) async -> ReplicaCounters? {
         var total = ReplicaCounters(callsOverBound: 0, postgresWaitSeconds: 0, postgresWaits: 0)
         for url in replicaURLs {
-            let exchange = await Exchange.perform(client, .GET, url + "/metrics", timeoutMs: 2000)
-            guard exchange.status == 200 else { return nil }
-            let text = String(decoding: exchange.body, as: UTF8.self)
-            total.callsOverBound += Int(GatewayCounters.sum("datastore_calls_over_bound_total", in: text))
-            total.postgresWaitSeconds += GatewayCounters.sum("datastore_pool_wait_seconds_sum", labels: #"pool="postgres""#, in: text)
-            total.postgresWaits += Int(GatewayCounters.sum("datastore_pool_wait_seconds_count", labels: #"pool="postgres""#, in: text))
-            total.itemDatabaseReads += Int(GatewayCounters.sum("item_database_reads_total", in: text))
+            guard let text = await PrometheusText.fetch(client, url: url) else { return nil }
+            total.callsOverBound += Int(PrometheusText.sum("datastore_calls_over_bound_total", in: text))
+            total.postgresWaitSeconds += PrometheusText.sum("datastore_pool_wait_seconds_sum", labels: #"pool="postgres""#, in: text)
+            total.postgresWaits += Int(PrometheusText.sum("datastore_pool_wait_seconds_count", labels: #"pool="postgres""#, in: text))
+            total.itemDatabaseReads += Int(PrometheusText.sum("item_database_reads_total", in: text))
         }
         return total
     }
