@@ -48,6 +48,7 @@ struct AblationTests {
             case .singleFlight: #expect(!dataAPI.itemReadsSingleFlight && dataAPIDefaults.itemReadsSingleFlight)
             case .panicRouting: #expect(!switched.panicRouting && defaults.panicRouting)
             case .cachedProbes: #expect(dataAPI.health.probeMode == .direct && dataAPIDefaults.health.probeMode == .cached)
+            case .loadShedding: #expect(switched.maxInFlight == 1_000_000 && defaults.maxInFlight <= 1024)
             }
         }
     }

@@ -26,8 +26,9 @@ struct LoadGenerator: Sendable {
     let recorder: LoadRecorder
     let timeline: Timeline
     var gate = LoadGate()
-    /// The overload's requests (``Overload``): tagged in their samples, and
-    /// their first error is not the timeline's "first client error".
+    /// The overload's requests (``Overload``): every one a list read
+    /// (``Overload/path``), tagged in its sample, and their first error is
+    /// not the timeline's "first client error".
     var isOverload = false
 
     func run(until stop: FirstFlag) async {
@@ -55,10 +56,12 @@ struct LoadGenerator: Sendable {
     }
 
     private func one(_ number: Int, firstError: FirstFlag) async {
-        let isWrite = number % 5 == 0
+        let isWrite = !self.isOverload && number % 5 == 0
         let isPoison = !isWrite && number % 10 == 3 && self.poisonID != nil
         let exchange: Exchange
-        if isPoison, let id = self.poisonID {
+        if self.isOverload {
+            exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + Overload.path, timeoutMs: self.clientTimeoutMs)
+        } else if isPoison, let id = self.poisonID {
             exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/api/items/\(id)", timeoutMs: self.clientTimeoutMs)
         } else if isWrite {
             let name = "demo-\(self.label)-\(number)"

@@ -11,6 +11,7 @@ enum Mechanism: String, CaseIterable, Sendable {
     case singleFlight = "single-flight"
     case panicRouting = "panic-routing"
     case cachedProbes = "cached-probes"
+    case loadShedding = "load-shedding"
 
     /// What the ablation's table and verdict call it.
     var label: String {
@@ -25,6 +26,7 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .singleFlight: "single-flight reads"
         case .panicRouting: "panic routing"
         case .cachedProbes: "cached health probes"
+        case .loadShedding: "load shedding"
         }
     }
 
@@ -43,6 +45,8 @@ enum Mechanism: String, CaseIterable, Sendable {
         case .panicRouting: [("PANIC_ROUTING", "false")]
         // Every probe runs the checks itself (the benchmark's mode).
         case .cachedProbes: [("HEALTH_PROBE_MODE", "direct")]
+        // The setting's maximum: nothing the demos offer reaches it.
+        case .loadShedding: [("MAX_IN_FLIGHT_REQUESTS", "1000000")]
         }
     }
 }

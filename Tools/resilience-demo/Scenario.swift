@@ -57,7 +57,7 @@ struct Scenario: Sendable {
     /// the cold-cache herd (``Herd``) and judges its PostgreSQL queries.
     var coldCacheHerd = false
     /// The fault is the driver's own load (``Overload``): three times the
-    /// sustainable rate, measured first, on a stack made a slow backend.
+    /// sustainable rate, measured first, on a stack whose PostgreSQL is slowed.
     var overload = false
 
     /// The hook takes part in injecting and removing the fault (not for the
@@ -130,8 +130,8 @@ struct Scenario: Sendable {
         ),
         Scenario(
             name: "overload",
-            summary: "3x the sustainable rate for \(Overload.seconds) s (every replica a \(Overload.backendMs) ms backend), then the steady load alone",
-            removal: .afterHold(seconds: 0), detection: .notExpected, readsMustSucceed: false, overload: true
+            summary: "3x the sustainable rate of uncached reads for \(Overload.seconds) s (PostgreSQL +\(Overload.postgresLatencyMs) ms, so its pools are the limit), then the steady load alone",
+            removal: .afterHold(seconds: 0), detection: .notExpected, readsMustSucceed: false, mechanisms: [.loadShedding, .retryBudget], overload: true
         ),
     ]
 

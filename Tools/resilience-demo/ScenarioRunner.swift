@@ -24,11 +24,13 @@ struct ScenarioRunner: Sendable {
         for id in hotIDs { _ = await Exchange.perform(self.client, .GET, "\(self.options.gatewayURL)/api/items/\(id)", timeoutMs: 2000) }
 
         let timeline = Timeline()
-        // The overload's slow backend, and the rate the stack sustains on it.
-        var overload: (generator: Overload, client: HTTPClient, chaos: ChaosClient, sustainable: Int, writes: [Int])?
-        if scenario.overload {
-            overload = try await self.prepareOverload(seeds: seeds, timeline: timeline)
-        }
+        // The overload's slowed PostgreSQL, and the rate the stack sustains on it.
+        let overload =
+            scenario.overload
+            ? try await Overload.prepare(
+                gatewayURL: self.options.gatewayURL, proxy: self.faultProxy(for: scenario.name),
+                clientTimeoutMs: settings.requestDeadlineMs + 5000, timeline: timeline
+            ) : nil
         let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
         let poolsBefore = await ReplicaCounters.read(self.client, replicaURLs: self.options.replicaURLs)
         let recorder = LoadRecorder()
@@ -58,19 +60,11 @@ struct ScenarioRunner: Sendable {
             // Stamped once the hook returns, i.e. once the fault is in place
             // (the hook itself takes a few hundred ms to start).
             injectionStartedAt = timeline.record(.note, "injecting the fault")
-            if scenario.hookActs {
-                try await self.options.hook.run("inject", scenario.name)
-            }
-            if let network = scenario.network {
-                try await self.faultProxy(for: scenario.name).inject(network)
-            }
-            if let chaos = scenario.chaos {
-                try await self.chaosClient(for: scenario.name, chaos).setAll(chaos.settings(poisonPath: poisonID.map { "/api/items/\($0)" }))
-            }
+            try await self.inject(scenario, poisonPath: poisonID.map { "/api/items/\($0)" })
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
             if let overload {
                 attemptsBefore = await GatewayCounters.upstreamAttempts(self.client, gatewayURL: self.options.gatewayURL)
-                await overload.generator.load(rate: 3 * overload.sustainable, seconds: Overload.seconds, label: "overload", recorder: recorder)
+                await overload.run(recorder: recorder)
                 attemptsAfter = await GatewayCounters.upstreamAttempts(self.client, gatewayURL: self.options.gatewayURL)
             }
             if scenario.coldCacheHerd {
@@ -79,22 +73,14 @@ struct ScenarioRunner: Sendable {
         } catch {
             _ = stop.set()
             _ = await (sampling, loading, recording)
-            if let overload { await Self.endOverload(overload.client, overload.chaos) }
+            await overload?.finish()
             throw error
         }
         do {
             switch scenario.removal {
             case .afterHold(let seconds):
                 try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-                if scenario.hookActs {
-                    try await self.options.hook.run("remove", scenario.name)
-                }
-                if let network = scenario.network {
-                    try await self.faultProxy(for: scenario.name).lift(route: network.route)
-                }
-                if let chaos = scenario.chaos {
-                    try await self.chaosClient(for: scenario.name, chaos).setAll(ChaosClient.off)
-                }
+                try await self.remove(scenario)
                 removedAt = timeline.record(.faultRemoved, "FAULT REMOVED")
             case .selfHealing:
                 let how = try await self.options.hook.run("remove", scenario.name)
@@ -113,7 +99,7 @@ struct ScenarioRunner: Sendable {
         }
         _ = stop.set()
         _ = await (sampling, loading, recording)
-        if let overload { await Self.endOverload(overload.client, overload.chaos) }
+        await overload?.finish()
         if let phaseError { throw phaseError }
 
         var result = self.summarize(
@@ -122,11 +108,11 @@ struct ScenarioRunner: Sendable {
         result.herd = herd
         if let overload, let removedAt {
             result.overload = Overload.result(
-                recorder.samples, sustainableRate: overload.sustainable, injection: (injectionStartedAt, injectedAt), removedAt: removedAt,
+                recorder.samples, sustainableRate: overload.sustainableRate, injection: (injectionStartedAt, injectedAt), removedAt: removedAt,
                 attempts: attemptsBefore.flatMap { before in attemptsAfter.map { $0 - before } }
             )
         }
-        result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites + (overload?.writes ?? []))
+        result.writesLost = try? await self.lostWrites(recorder.acknowledgedWrites)
         // A counter that went down was reset: the gateway restarted (gateway-crash), and the count is unknown.
         if let before = retriesBefore, let after = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL), after >= before {
             result.gatewayRetries = after - before
@@ -142,6 +128,33 @@ struct ScenarioRunner: Sendable {
         return IncidentReport.Scenario(
             result: result, status: statusRecorder?.all ?? [], load: IncidentReport.slices(recorder.samples, durationMs: result.durationMs)
         )
+    }
+
+    /// Puts the scenario's fault in place: the hook's process or container
+    /// verbs, the fault proxy's network fault, data-api's chaos.
+    private func inject(_ scenario: Scenario, poisonPath: String?) async throws {
+        if scenario.hookActs {
+            try await self.options.hook.run("inject", scenario.name)
+        }
+        if let network = scenario.network {
+            try await self.faultProxy(for: scenario.name).inject(network)
+        }
+        if let chaos = scenario.chaos {
+            try await self.chaosClient(for: scenario.name, chaos).setAll(chaos.settings(poisonPath: poisonPath))
+        }
+    }
+
+    /// Takes a held fault away (``Scenario/Removal/afterHold(seconds:)``).
+    private func remove(_ scenario: Scenario) async throws {
+        if scenario.hookActs {
+            try await self.options.hook.run("remove", scenario.name)
+        }
+        if let network = scenario.network {
+            try await self.faultProxy(for: scenario.name).lift(route: network.route)
+        }
+        if let chaos = scenario.chaos {
+            try await self.chaosClient(for: scenario.name, chaos).setAll(ChaosClient.off)
+        }
     }
 
     /// Keeps the load on until everything has looked like the baseline for a
@@ -202,38 +215,6 @@ struct ScenarioRunner: Sendable {
             readP99DuringFaultMs: scenario.network == nil || readsDuring.isEmpty ? nil : ScenarioResult.Latency(readsDuring).p99Ms,
             writesLost: nil, gatewayRetries: nil, timeline: timeline.all
         )
-    }
-
-    /// Makes every replica a slow backend and measures what the stack sustains on it.
-    private func prepareOverload(
-        seeds: [Int], timeline: Timeline
-    ) async throws -> (generator: Overload, client: HTTPClient, chaos: ChaosClient, sustainable: Int, writes: [Int]) {
-        guard let tokenFile = self.options.adminTokenFile, !self.options.replicaURLs.isEmpty else {
-            throw DemoFailure(description: "overload sets data-api's chaos on every replica: --replica-urls and --admin-token-file")
-        }
-        let chaos = ChaosClient(client: self.client, replicaURLs: self.options.replicaURLs, tokenFile: tokenFile)
-        try await chaos.setAll(#"{"errorRate":0,"latencyMs":\#(Overload.backendMs)}"#)
-        timeline.record(.note, "every replica is a \(Overload.backendMs) ms backend (chaos latency); measuring the sustainable rate")
-        let client = Overload.makeClient()
-        let generator = Overload(
-            client: client, gatewayURL: self.options.gatewayURL, seedIDs: seeds, clientTimeoutMs: self.options.settings.requestDeadlineMs + 5000,
-            timeline: timeline
-        )
-        let sustainable: Int
-        let writes: [Int]
-        do {
-            (sustainable, writes) = try await generator.measureSustainableRate()
-        } catch {
-            await Self.endOverload(client, chaos)
-            throw error
-        }
-        timeline.record(.note, "sustainable: \(sustainable) req/s; the overload offers \(3 * sustainable) req/s")
-        return (generator, client, chaos, sustainable, writes)
-    }
-
-    private static func endOverload(_ client: HTTPClient, _ chaos: ChaosClient) async {
-        await chaos.offAll()
-        try? await client.shutdown()
     }
 
     /// The cold-cache herd: once every replica's cache works again (empty),
