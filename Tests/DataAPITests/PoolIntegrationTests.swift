@@ -131,16 +131,17 @@ import Testing
         #expect(client.poolCounts.idle == 1)
     }
 
-    /// The health check goes ahead of the requests waiting for a connection:
-    /// a pool busy with slow queries makes it wait for one of them at most,
-    /// not for the whole queue (it would time out: a slow database read as a
-    /// failed one).
-    @Test func theCheckGoesAheadOfWaitingRequests() async throws {
+    /// The health check never queues behind requests: with the pool's one
+    /// connection held and three more requests waiting for it, the check
+    /// runs on the connection kept for it and finishes first (it would
+    /// otherwise finish last, after 2 s of queries, and time out: a slow
+    /// database read as a failed one).
+    @Test func theCheckDoesNotQueueBehindRequests() async throws {
         let client = PostgresClient(settings: self.postgresSettings(poolSize: 1, acquireTimeout: .seconds(10)))
         let order = try await withThrowingTaskGroup(of: String.self) { group in
             for number in 0..<4 {
                 group.addTask {
-                    _ = try await client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.2)") }
+                    _ = try await client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.5)") }
                     return "request \(number)"
                 }
                 // Each in its place: the first holds the connection, the others wait in turn.
@@ -153,8 +154,23 @@ import Testing
             // In the order they finished.
             return try await group.reduce(into: [String]()) { $0.append($1) }
         }
-        // Without going first it would end the list, after 0.8 s of queries.
-        #expect(order.count == 5 && order.suffix(3) == ["request 1", "request 2", "request 3"], "finished in the order \(order)")
+        #expect(order == ["check", "request 0", "request 1", "request 2", "request 3"])
+    }
+
+    /// The connection kept for the check is the check's only: requests still
+    /// hold at most the pool's size, however many connections are idle.
+    @Test func requestsNeverUseTheChecksConnection() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 1, acquireTimeout: .seconds(10)))
+        // A request holds the one connection while the check opens its own: two idle after.
+        async let holder = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.3)") }
+        try await waitUntil(timeout: .seconds(5), "the request holding the connection") { client.poolCounts.busy == 1 }
+        _ = try await PostgresHealthCheck(postgres: client).run()
+        _ = try await holder
+        #expect(client.poolCounts.idle == 2)
+        async let first = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.3)") }
+        async let second = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.3)") }
+        try await waitUntil(timeout: .seconds(5), "one request running, the other waiting") { client.poolCounts.busy == 1 && client.poolCounts.waiting == 1 }
+        _ = try await (first, second)
     }
 
     @Test func aStoppedServerGivesAnErrorNotAHang() async throws {

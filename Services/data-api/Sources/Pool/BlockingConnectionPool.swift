@@ -27,10 +27,12 @@ protocol BlockingConnection: AnyObject, Sendable {
 ///   silently dead, and each would hang its next caller the same way.
 /// - A call on a reused connection that fails because the connection was
 ///   stale can be retried once on a fresh one (`retryOnStale`), for reads only.
-/// - A call that goes `first` (a health check) is served before every
-///   waiting request: a pool busy with slow requests costs it at most one
-///   call's time, so a slow database is measured as slow, not as failed
-///   (the check would otherwise queue behind every request and time out).
+/// - A call that goes `first` (a health check) never queues behind requests:
+///   requests hold at most `maxConnections`, and one connection more is kept
+///   for calls that go first, which are also served before every waiting
+///   request. A pool busy with slow requests (or with transactions holding
+///   every connection) does not make the check wait and time out: a slow
+///   database is measured as slow, not as failed.
 final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     typealias Connect = @Sendable () throws -> Connection
 
@@ -43,16 +45,39 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
 
     private struct State {
         var idle: [Connection] = []
-        /// Connections leased out or being created.
+        /// Connections leased out or being created, and how many of them
+        /// by calls that go first.
         var busy = 0
+        var busyFirst = 0
         var waiters: [Waiter] = []
         var nextWaiterID = 0
         var closed = false
 
-        /// The first waiter that goes first, else the longest waiting.
-        mutating func nextWaiter() -> Waiter? {
-            guard !self.waiters.isEmpty else { return nil }
-            return self.waiters.remove(at: self.waiters.firstIndex(where: \.first) ?? 0)
+        /// Whether one more lease is allowed: requests hold at most `limit`,
+        /// and every call together one more.
+        func admits(first: Bool, limit: Int) -> Bool {
+            self.busy < limit + 1 && (first || self.busy - self.busyFirst < limit)
+        }
+
+        mutating func lease(first: Bool) {
+            self.busy += 1
+            if first { self.busyFirst += 1 }
+        }
+
+        mutating func endLease(first: Bool) {
+            self.busy -= 1
+            if first { self.busyFirst -= 1 }
+        }
+
+        /// Leases to the waiter to serve now, if any may have it: the first
+        /// one that goes first, else the longest waiting.
+        mutating func nextWaiter(limit: Int) -> Waiter? {
+            guard let index = self.waiters.firstIndex(where: \.first) ?? self.waiters.indices.first,
+                self.admits(first: self.waiters[index].first, limit: limit)
+            else { return nil }
+            let waiter = self.waiters.remove(at: index)
+            self.lease(first: waiter.first)
+            return waiter
         }
     }
 
@@ -73,8 +98,9 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         self.acquireTimeout = acquireTimeout
         self.metrics = metrics
         self.connect = connect
-        // One thread per connection: a blocked call never delays another.
-        self.threadPool = NIOThreadPool(numberOfThreads: maxConnections)
+        // One thread per connection (the one kept for calls that go first
+        // included): a blocked call never delays another.
+        self.threadPool = NIOThreadPool(numberOfThreads: maxConnections + 1)
         self.threadPool.start()
     }
 
@@ -86,19 +112,19 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         let (connection, fresh) = try await self.acquire(first: first)
         do {
             let result = try await self.run(body, on: connection)
-            self.release(connection)
+            self.release(connection, first: first)
             return result
         } catch {
             let broken = connection.isBroken
-            self.release(connection)
+            self.release(connection, first: first)
             guard retryOnStale, broken, !fresh else { throw error }
             let (retry, _) = try await self.acquire(forceNew: true, first: first)
             do {
                 let result = try await self.run(body, on: retry)
-                self.release(retry)
+                self.release(retry, first: first)
                 return result
             } catch {
-                self.release(retry)
+                self.release(retry, first: first)
                 throw error
             }
         }
@@ -157,13 +183,9 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
                 let immediate: Result<Lease, any Error>? = self.state.withLock { state in
                     if state.closed { return .failure(PoolError.closed) }
                     if forceNew { state.idle = [] }
-                    if let connection = state.idle.popLast() {
-                        state.busy += 1
-                        return .success(.reuse(connection))
-                    }
-                    if state.busy < self.maxConnections {
-                        state.busy += 1
-                        return .success(.create)
+                    if state.admits(first: first, limit: self.maxConnections) {
+                        state.lease(first: first)
+                        return .success(state.idle.popLast().map(Lease.reuse) ?? .create)
                     }
                     let id = state.nextWaiterID
                     state.nextWaiterID += 1
@@ -197,7 +219,7 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
                     }, true
                 )
             } catch {
-                self.releaseSlot()
+                self.releaseSlot(first: first)
                 throw error
             }
         }
@@ -211,33 +233,29 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         waiter?.continuation.resume(throwing: PoolError.exhausted)
     }
 
-    private func release(_ connection: Connection) {
+    private func release(_ connection: Connection, first: Bool) {
         if connection.isBroken {
             // Drop it and every idle connection (see the type's comment).
             self.dropIdle()
-            self.releaseSlot()
+            self.releaseSlot(first: first)
             return
         }
         let waiter: Waiter? = self.state.withLock { state in
-            if state.closed {
-                state.busy -= 1
-                return nil
-            }
-            if let waiter = state.nextWaiter() { return waiter }
-            state.busy -= 1
+            state.endLease(first: first)
+            if state.closed { return nil }
+            if let waiter = state.nextWaiter(limit: self.maxConnections) { return waiter }
             state.idle.append(connection)
             return nil
         }
         waiter?.continuation.resume(returning: .reuse(connection))
     }
 
-    /// A busy slot became free without a connection to hand over: the first
+    /// A busy slot became free without a connection to hand over: the next
     /// waiter, if any, may create one.
-    private func releaseSlot() {
+    private func releaseSlot(first: Bool) {
         let waiter: Waiter? = self.state.withLock { state in
-            if !state.closed, let waiter = state.nextWaiter() { return waiter }
-            state.busy -= 1
-            return nil
+            state.endLease(first: first)
+            return state.closed ? nil : state.nextWaiter(limit: self.maxConnections)
         }
         waiter?.continuation.resume(returning: .create)
     }
