@@ -73,6 +73,28 @@ import Testing
         #expect(percent(1, of: 80) == 1.25)
     }
 
+    /// A process is restarted when its identity is gone from the later
+    /// listing; one entry per process, so two restarted replicas count twice.
+    @Test func restartedProcessesByTheirService() {
+        let before = StackProcesses(listing: "postgres postgres/101\ndata-api data-api-8081/102\ndata-api data-api-8082/103\ngateway gateway/104\n")
+        let oneReplica = StackProcesses(listing: "postgres postgres/101\ndata-api data-api-8081/202\ndata-api data-api-8082/103\ngateway gateway/104")
+        #expect(before.restarted(by: before) == [])
+        #expect(before.restarted(by: oneReplica) == ["data-api"])
+        let both = StackProcesses(listing: "postgres postgres/301\ndata-api data-api-8081/302\ndata-api data-api-8082/stopped\ngateway gateway/104")
+        #expect(before.restarted(by: both) == ["data-api", "data-api", "postgres"])
+
+        func failures(_ restarted: [String]?, _ scenario: String) -> [String] {
+            var result = AblationTests.result(failed: 0)
+            result.restartedProcesses = restarted
+            return Expectations.failures(result, scenario: Scenario.named(scenario)!).filter { $0.contains("process") }
+        }
+        #expect(failures(["data-api"], "replica-crash").isEmpty)
+        #expect(failures([], "replica-hang").isEmpty)
+        #expect(failures(["data-api", "data-api"], "replica-crash") == ["processes restarted: data-api, data-api; the fault restarts one data-api process"])
+        #expect(failures(["gateway"], "replica-hang") == ["processes restarted: gateway; the fault restarts none"])
+        #expect(failures(nil, "replica-hang") == ["the stack's processes could not be listed (the fault hook's processes)"])
+    }
+
     @Test func retriesAreSummedOverEverySeries() {
         let exposition = "# TYPE gateway_retries_total counter\ngateway_retries_total 3\ngateway_retries_total{x=\"y\"} 4\ngateway_retries_totalx 9\n"
         #expect(PrometheusText.sum("gateway_retries_total", in: exposition) == 7)

@@ -29,6 +29,16 @@ enum Expectations {
         if let unattributed = result.requests.errorsByCause["unattributed"] {
             failures.append("\(unattributed) client-visible error(s) with no cause the answer names; the first: \(result.requests.firstUnattributed ?? "?")")
         }
+        if let restarted = result.restartedProcesses {
+            let expected = scenario.restarts.map { [$0] } ?? []
+            if restarted.count > expected.count || restarted.contains(where: { !expected.contains($0) }) {
+                failures.append(
+                    "processes restarted: \(restarted.joined(separator: ", ")); the fault restarts \(scenario.restarts.map { "one \($0) process" } ?? "none")"
+                )
+            }
+        } else {
+            failures.append("the stack's processes could not be listed (the fault hook's processes)")
+        }
         if scenario.poisonsOneItem {
             let others = result.requests.failed - result.requests.poisonFailed
             if others > 0 { failures.append("\(others) request(s) other than the poison item's failed") }

@@ -52,6 +52,9 @@ enum ReportPrinter {
                 at: lines.count - 1
             )
         }
+        if let restarted = result.restartedProcesses {
+            lines.insert("restarted      \(restarted.isEmpty ? "no process" : restarted.joined(separator: ", "))", at: lines.count - 1)
+        }
         if requests.poison > 0 {
             let others = requests.failed - requests.poisonFailed
             lines.insert("poison item    \(requests.poison) requests, \(requests.poisonFailed) failed; every other request: \(others) failed", at: 3)

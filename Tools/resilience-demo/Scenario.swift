@@ -47,6 +47,9 @@ struct Scenario: Sendable {
     /// self-healing removal, the hook notes the affected process first and
     /// waits for its restart).
     var chaos: ChaosFault?
+    /// The service one of whose processes the fault restarts (stops and
+    /// starts, kills or exits); every other process must keep running.
+    var restarts: String?
     /// How soon after the fault's removal everything must look like the baseline again.
     var recoveryBudgetMs = Self.defaultRecoveryBudgetMs
     static let defaultRecoveryBudgetMs = 10_000
@@ -70,15 +73,17 @@ struct Scenario: Sendable {
     static let all: [Scenario] = [
         Scenario(
             name: "postgres-outage", summary: "PostgreSQL stopped hard (immediate), down ~5 s, then started",
-            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false, mechanisms: [.breaker, .retries, .panicRouting]
+            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: false, mechanisms: [.breaker, .retries, .panicRouting],
+            restarts: "postgres"
         ),
         Scenario(
             name: "redis-outage", summary: "Redis stopped for ~5 s: the cache disappears, data-api warns and serves",
-            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: true
+            removal: .afterHold(seconds: 5), detection: .dependencyCheck, readsMustSucceed: true, restarts: "redis"
         ),
         Scenario(
             name: "replica-crash", summary: "one data-api replica SIGKILLed; its supervisor restarts it",
-            removal: .selfHealing, detection: .upstreamRefused, readsMustSucceed: true, mechanisms: [.retries, .ejection, .activeChecks]
+            removal: .selfHealing, detection: .upstreamRefused, readsMustSucceed: true, mechanisms: [.retries, .ejection, .activeChecks],
+            restarts: "data-api"
         ),
         Scenario(
             name: "replica-hang", summary: "one data-api replica frozen (SIGSTOP / pause) for ~5 s, then resumed",
@@ -97,11 +102,11 @@ struct Scenario: Sendable {
         Scenario(
             name: "wedged-process", summary: "one replica's Swift Concurrency threads blocked; its watchdog exits it, the supervisor restarts it",
             removal: .selfHealing, detection: .upstreamTimeout, readsMustSucceed: false, mechanisms: [.watchdog, .retries],
-            chaos: ChaosFault(json: #"{"errorRate":0,"latencyMs":0,"wedgeMs":120000}"#, everyReplica: false)
+            chaos: ChaosFault(json: #"{"errorRate":0,"latencyMs":0,"wedgeMs":120000}"#, everyReplica: false), restarts: "data-api"
         ),
         Scenario(
             name: "gateway-crash", summary: "the gateway SIGKILLed; its supervisor (or restart policy) restarts it",
-            removal: .selfHealing, detection: .notExpected, readsMustSucceed: false
+            removal: .selfHealing, detection: .notExpected, readsMustSucceed: false, restarts: "gateway"
         ),
         Scenario(
             name: "poison-request", summary: "one item's path answers 500 on every replica for ~8 s, one read in ten asks for it",
@@ -126,7 +131,8 @@ struct Scenario: Sendable {
         Scenario(
             name: "cold-cache",
             summary: "Redis restarted empty, then \(Herd.itemCount * Herd.readsPerItem) concurrent reads of \(Herd.itemCount) hot items while PostgreSQL answers in +\(Herd.postgresLatencyMs) ms",
-            removal: .afterHold(seconds: 1), detection: .notExpected, readsMustSucceed: true, mechanisms: [.singleFlight], coldCacheHerd: true
+            removal: .afterHold(seconds: 1), detection: .notExpected, readsMustSucceed: true, mechanisms: [.singleFlight], restarts: "redis",
+            coldCacheHerd: true
         ),
         Scenario(
             name: "overload",

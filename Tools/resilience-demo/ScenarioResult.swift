@@ -75,6 +75,10 @@ struct ScenarioResult: Codable, Sendable {
     var writesLost: Int?
     /// Retries the gateway made during the run (from its /metrics).
     var gatewayRetries: Int?
+    /// The services of the processes restarted from the fault's injection
+    /// to the recovery (``StackProcesses``); `nil` when the hook could not
+    /// list them.
+    var restartedProcesses: [String]?
     var timeline: [Timeline.Event]
     var failures: [String] = []
     var passed = true

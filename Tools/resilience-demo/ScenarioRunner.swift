@@ -28,7 +28,7 @@ struct ScenarioRunner: Sendable {
         let overload =
             scenario.overload
             ? try await Overload.prepare(
-                gatewayURL: self.options.gatewayURL, proxy: self.faultProxy(for: scenario.name),
+                gatewayURL: self.options.gatewayURL, proxy: self.faultProxy(for: scenario.name), settings: settings,
                 clientTimeoutMs: settings.requestDeadlineMs + 5000, timeline: timeline
             ) : nil
         let retriesBefore = await GatewayCounters.retries(self.client, gatewayURL: self.options.gatewayURL)
@@ -51,6 +51,8 @@ struct ScenarioRunner: Sendable {
         var attemptsBefore: Int?
         var attemptsAfter: Int?
         var phaseError: (any Error)?
+        var processesBefore: StackProcesses?
+        var processesAfter: StackProcesses?
         let injectedAt: Int
         let injectionStartedAt: Int
         do {
@@ -59,6 +61,7 @@ struct ScenarioRunner: Sendable {
             timeline.record(.note, "baseline: gateway \(baseline?.gateway ?? "no answer")\(baseline?.serviceReady.map { ", affected replica ready \($0)" } ?? "")")
             // Stamped once the hook returns, i.e. once the fault is in place
             // (the hook itself takes a few hundred ms to start).
+            processesBefore = try? await StackProcesses(listing: self.options.hook.run("processes", ""))
             injectionStartedAt = timeline.record(.note, "injecting the fault")
             try await self.inject(scenario, poisonPath: poisonID.map { "/api/items/\($0)" })
             injectedAt = timeline.record(.faultInjected, "FAULT INJECTED: \(scenario.summary)")
@@ -89,6 +92,7 @@ struct ScenarioRunner: Sendable {
             try await self.watchRecovery(
                 sampler, injectedAt: injectedAt, removedAt: removedAt ?? timeline.offset(), budgetMs: scenario.recoveryBudgetMs, timeline: timeline
             )
+            processesAfter = try? await StackProcesses(listing: self.options.hook.run("processes", ""))
             if overload != nil, let removedAt {
                 // The steady load alone, long enough to judge its return to the baseline.
                 let until = removedAt + Overload.settleMs + 3000
@@ -106,6 +110,7 @@ struct ScenarioRunner: Sendable {
             scenario, timeline: timeline, recorder: recorder, injection: (injectionStartedAt, injectedAt), removedAt: removedAt, sampler: sampler
         )
         result.herd = herd
+        result.restartedProcesses = processesBefore.flatMap { before in processesAfter.map { before.restarted(by: $0) } }
         if let overload, let removedAt {
             result.overload = Overload.result(
                 recorder.samples, sustainableRate: overload.sustainableRate, injection: (injectionStartedAt, injectedAt), removedAt: removedAt,

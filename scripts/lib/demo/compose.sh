@@ -16,7 +16,7 @@
 # DEMO_DATA_API_URLS (space-separated, the first one the affected replica's),
 # e.g. from deploy/compose.demo.yaml, which publishes them on 127.0.0.1.
 #
-## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_processes   target_count_writes FILE
 
 set -euo pipefail
 
@@ -174,6 +174,17 @@ target_remove() {
             ;;
         *) die "unknown scenario: $1" ;;
     esac
+}
+
+# One line per container of the project: SERVICE IDENTITY, the identity
+# naming its process (NAME/STARTED_AT/RESTART_COUNT), so that a restart, a
+# stop and start, or a recreation shows as a new identity.
+target_processes() {
+    local ids
+    ids=$(dc ps -aq)
+    [[ -n $ids ]] || return 0
+    # shellcheck disable=SC2086 # one id per word
+    "$DEMO_ENGINE" inspect -f '{{index .Config.Labels "com.docker.compose.service"}} {{.Name}}/{{.State.StartedAt}}/{{.RestartCount}}' $ids
 }
 
 target_restore() {

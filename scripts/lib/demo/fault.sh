@@ -16,6 +16,8 @@ The target-specific side of the resilience demos, called by the driver:
   remove SCENARIO      remove it (for replica-crash and wedged-process: wait
                        until the process was restarted; prints how)
   restore [SCENARIO]   undo anything a demo may have left (safe at any time)
+  processes            print one line per process of the stack: SERVICE IDENTITY
+                       (a restarted process has a new identity)
   verify-writes FILE   print how many of the item ids in FILE exist in PostgreSQL
   check                fail unless the target's stack is up
 
@@ -47,6 +49,7 @@ case $action in
     remove) target_remove "$argument" ;;
     restore) target_restore ;;
     check) target_check ;;
+    processes) target_processes ;;
     verify-writes) target_count_writes "$argument" ;;
     *) usage >&2; exit 2 ;;
 esac

@@ -5,7 +5,7 @@
 # (PostgreSQL, Redis and each service run by the stack's supervisord).
 # The affected replica is the first of DATA_API_PORTS.
 #
-## target_check   target_inject NAME   target_remove NAME   target_restore   target_count_writes FILE
+## target_check   target_inject NAME   target_remove NAME   target_restore   target_processes   target_count_writes FILE
 ## Environment: RUN_DIR, PG_PORT, REDIS_PORT, DATA_API_PORTS (as the stack was started)
 
 set -euo pipefail
@@ -118,6 +118,18 @@ target_restore() {
     for name in postgres redis; do
         sv_running "$name" || (_restart "$name") || warn "could not start $name"
     done
+}
+
+# One line per program of the stack's supervisord: SERVICE IDENTITY, the
+# identity naming its process (PROGRAM/PID, or PROGRAM/stopped), so that a
+# restart shows as a new identity.
+target_processes() {
+    { sv_ctl status || true; } | awk '{
+        service = $1; sub(/-[0-9]+$/, "", service)
+        pid = "stopped"
+        for (i = 3; i < NF; i++) if ($i == "pid") { pid = $(i + 1); sub(/,$/, "", pid) }
+        print service, $1 "/" pid
+    }'
 }
 
 # Print how many of the ids in FILE (one a line) exist in PostgreSQL.
