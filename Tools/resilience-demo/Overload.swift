@@ -14,10 +14,10 @@ import Foundation
 /// time queues in data-api's pools until their acquire timeout, unless the
 /// gateway sheds it first (`MAX_IN_FLIGHT_REQUESTS`): the ablation without
 /// shedding shows the difference. The sustainable rate is measured first
-/// (open-loop steps until one is shed or fails), then offered three times
-/// over for `seconds` on top of the steady load; the overload's own client
-/// has room for every request in flight, so what queues or is shed is the
-/// stack's doing. ``finish()`` lifts the latency and closes that client.
+/// (open-loop steps until one fails or its p99 passes half the per-try
+/// timeout), then offered three times over for `seconds` on top of the
+/// steady load; the overload's own client has room for every request in
+/// flight, so what queues or is shed is the stack's doing. ``finish()`` lifts the latency and closes that client.
 struct Overload: Sendable {
     static let postgresLatencyMs = 100
     static let seconds = 10
@@ -67,7 +67,9 @@ struct Overload: Sendable {
 
     /// Slows PostgreSQL and measures the rate the stack sustains on it; on
     /// an error, everything is as it was.
-    static func prepare(gatewayURL: String, proxy: FaultProxyClient, clientTimeoutMs: Int, timeline: Timeline) async throws -> Overload {
+    static func prepare(
+        gatewayURL: String, proxy: FaultProxyClient, settings: StackSettings, clientTimeoutMs: Int, timeline: Timeline
+    ) async throws -> Overload {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(2), read: .seconds(15))
         // Room for every request the overload keeps in flight.
@@ -79,7 +81,7 @@ struct Overload: Sendable {
         do {
             try await proxy.inject(NetworkFault(route: "postgres", kind: .latency, latencyMs: Self.postgresLatencyMs))
             timeline.record(.note, "every PostgreSQL round trip +\(Self.postgresLatencyMs) ms (fault proxy); measuring the sustainable rate of \(Self.path)")
-            overload.sustainableRate = try await overload.measureSustainableRate()
+            overload.sustainableRate = try await overload.measureSustainableRate(p99BoundMs: Double(settings.perTryTimeoutMs) / 2)
             // The ramp's last step overloaded the stack: breakers may have opened.
             try await StackReadiness(client: overload.client, gatewayURL: gatewayURL).waitUntilSettled(timeout: .seconds(30))
         } catch {
@@ -101,11 +103,12 @@ struct Overload: Sendable {
         await self.load(rate: 3 * self.sustainableRate, seconds: Self.seconds, label: "overload", recorder: recorder)
     }
 
-    /// The highest rate of `ramp` whose every request succeeded. Fails when
-    /// even the first step failed, or when none did (the stack's limit is
-    /// past what this driver offers: the overload would measure the driver,
-    /// not the stack).
-    private func measureSustainableRate() async throws -> Int {
+    /// The highest rate of `ramp` whose every request succeeded with a p99
+    /// within `p99BoundMs` (past its capacity, a stack that sheds nothing
+    /// answers ever later, not with errors). Fails when even the first step
+    /// failed, or when none did (the stack's limit is past what this driver
+    /// offers: the overload would measure the driver, not the stack).
+    private func measureSustainableRate(p99BoundMs: Double) async throws -> Int {
         var sustained = 0
         var anyFailed = false
         for rate in Self.ramp {
@@ -113,10 +116,9 @@ struct Overload: Sendable {
             await self.load(rate: rate, seconds: Self.stepSeconds, label: "overload-ramp", recorder: recorder)
             let samples = recorder.samples
             let failed = samples.filter { !$0.ok }.count
-            self.timeline.record(
-                .note, "measuring: \(rate) req/s for \(Self.stepSeconds) s: \(failed) of \(samples.count) failed, p99 \(ScenarioResult.Latency(samples).p99Ms) ms"
-            )
-            guard failed == 0 else {
+            let p99 = ScenarioResult.Latency(samples).p99Ms
+            self.timeline.record(.note, "measuring: \(rate) req/s for \(Self.stepSeconds) s: \(failed) of \(samples.count) failed, p99 \(p99) ms")
+            guard failed == 0, p99 <= p99BoundMs else {
                 anyFailed = true
                 break
             }
