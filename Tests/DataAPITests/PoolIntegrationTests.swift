@@ -173,6 +173,22 @@ import Testing
         _ = try await (first, second)
     }
 
+    /// The check's connection is kept for the next check, open: requests
+    /// that take every other connection (and wait for more) never take it,
+    /// so a check on a slow network does not pay a new connect (startup and
+    /// authentication are round trips too, and can outlast its timeout).
+    @Test func theChecksConnectionIsKeptForTheNextCheck() async throws {
+        let client = PostgresClient(settings: self.postgresSettings(poolSize: 1, acquireTimeout: .seconds(10)))
+        let backend: @Sendable (PostgresConnection) throws -> Int? = { try $0.query("SELECT pg_backend_pid() AS pid").first?.int("pid") }
+        let first = try await client.withCheckConnection(backend)
+        async let holder = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.5)") }
+        async let waiting = client.withConnection(idempotent: false) { try $0.query("SELECT pg_sleep(0.1)") }
+        try await waitUntil(timeout: .seconds(5), "one request holding the connection, one waiting") { client.poolCounts.waiting == 1 }
+        let second = try await client.withCheckConnection(backend)
+        #expect(first != nil && second == first, "the check connected anew")
+        _ = try await (holder, waiting)
+    }
+
     @Test func aStoppedServerGivesAnErrorNotAHang() async throws {
         let client = PostgresClient(settings: self.postgresSettings())
         _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }

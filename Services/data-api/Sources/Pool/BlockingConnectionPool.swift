@@ -27,12 +27,14 @@ protocol BlockingConnection: AnyObject, Sendable {
 ///   silently dead, and each would hang its next caller the same way.
 /// - A call on a reused connection that fails because the connection was
 ///   stale can be retried once on a fresh one (`retryOnStale`), for reads only.
-/// - A call that goes `first` (a health check) never queues behind requests:
-///   requests hold at most `maxConnections`, and one connection more is kept
-///   for calls that go first, which are also served before every waiting
-///   request. A pool busy with slow requests (or with transactions holding
-///   every connection) does not make the check wait and time out: a slow
-///   database is measured as slow, not as failed.
+/// - A call that goes `first` (a health check) never queues behind requests
+///   and finds its connection open: requests hold at most `maxConnections`,
+///   one slot more is kept for calls that go first (served before every
+///   waiting request too), and the connection such a call used is kept for
+///   the next one, never handed to a request. A pool busy with slow
+///   requests, or with transactions holding every connection, does not make
+///   the check wait, nor connect anew (on a slow network a connect alone can
+///   outlast its timeout): a slow database is measured as slow, not as failed.
 final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
     typealias Connect = @Sendable () throws -> Connection
 
@@ -45,6 +47,8 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
 
     private struct State {
         var idle: [Connection] = []
+        /// The connection kept for calls that go first.
+        var firstIdle: Connection?
         /// Connections leased out or being created, and how many of them
         /// by calls that go first.
         var busy = 0
@@ -69,10 +73,19 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
             if first { self.busyFirst -= 1 }
         }
 
+        /// Every idle connection, taken out of the pool.
+        mutating func takeIdle() -> [Connection] {
+            defer {
+                self.idle = []
+                self.firstIdle = nil
+            }
+            return self.idle + (self.firstIdle.map { [$0] } ?? [])
+        }
+
         /// Leases to the waiter to serve now, if any may have it: the first
-        /// one that goes first, else the longest waiting.
-        mutating func nextWaiter(limit: Int) -> Waiter? {
-            guard let index = self.waiters.firstIndex(where: \.first) ?? self.waiters.indices.first,
+        /// one that goes first, else (unless `firstOnly`) the longest waiting.
+        mutating func nextWaiter(limit: Int, firstOnly: Bool = false) -> Waiter? {
+            guard let index = self.waiters.firstIndex(where: \.first) ?? (firstOnly ? nil : self.waiters.indices.first),
                 self.admits(first: self.waiters[index].first, limit: limit)
             else { return nil }
             let waiter = self.waiters.remove(at: index)
@@ -146,16 +159,13 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
 
     /// Closes every idle connection (outside the lock, as `dropped` goes out of scope).
     private func dropIdle() {
-        let dropped: [Connection] = self.state.withLock { state in
-            defer { state.idle = [] }
-            return state.idle
-        }
+        let dropped: [Connection] = self.state.withLock { $0.takeIdle() }
         withExtendedLifetime(dropped) {}
     }
 
     /// Numbers for metrics and tests: idle and busy connections, waiting calls.
     var counts: (idle: Int, busy: Int, waiting: Int) {
-        self.state.withLock { ($0.idle.count, $0.busy, $0.waiters.count) }
+        self.state.withLock { ($0.idle.count + ($0.firstIdle == nil ? 0 : 1), $0.busy, $0.waiters.count) }
     }
 
     /// Closes every idle connection, fails waiters, refuses new acquires and
@@ -164,11 +174,8 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         // Idle connections close (deinit) as `idle` goes out of scope, outside the lock.
         let (idle, waiters) = self.state.withLock { state in
             state.closed = true
-            defer {
-                state.idle = []
-                state.waiters = []
-            }
-            return (state.idle, state.waiters)
+            defer { state.waiters = [] }
+            return (state.takeIdle(), state.waiters)
         }
         withExtendedLifetime(idle) {}
         for waiter in waiters { waiter.continuation.resume(throwing: PoolError.closed) }
@@ -182,7 +189,12 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
             lease = try await withCheckedThrowingContinuation { continuation in
                 let immediate: Result<Lease, any Error>? = self.state.withLock { state in
                     if state.closed { return .failure(PoolError.closed) }
-                    if forceNew { state.idle = [] }
+                    if forceNew { _ = state.takeIdle() }
+                    if first, let connection = state.firstIdle {
+                        state.firstIdle = nil
+                        state.lease(first: true)
+                        return .success(.reuse(connection))
+                    }
                     if state.admits(first: first, limit: self.maxConnections) {
                         state.lease(first: first)
                         return .success(state.idle.popLast().map(Lease.reuse) ?? .create)
@@ -243,8 +255,14 @@ final class BlockingConnectionPool<Connection: BlockingConnection>: Sendable {
         let waiter: Waiter? = self.state.withLock { state in
             state.endLease(first: first)
             if state.closed { return nil }
-            if let waiter = state.nextWaiter(limit: self.maxConnections) { return waiter }
-            state.idle.append(connection)
+            // The connection of a call that went first is kept for the next such call.
+            let keptForFirst = first && state.firstIdle == nil
+            if let waiter = state.nextWaiter(limit: self.maxConnections, firstOnly: keptForFirst) { return waiter }
+            if keptForFirst {
+                state.firstIdle = connection
+            } else {
+                state.idle.append(connection)
+            }
             return nil
         }
         waiter?.continuation.resume(returning: .reuse(connection))
