@@ -28,6 +28,7 @@ struct DemoOptions: Sendable {
                resilience-demo ablation-plan SCENARIO...|all
                resilience-demo ablation-report DIR
                resilience-demo restore [--fault-proxy-url URL] [--replica-urls "URL..." --admin-token-file F]
+               resilience-demo timings pass|detect|recover|startup ...
 
         The driver of scripts/demo: drives a steady load through the gateway,
         samples health every 100 ms, asks the hook to inject and remove the
@@ -38,7 +39,8 @@ struct DemoOptions: Sendable {
         runs' JSON files (DIR/SCENARIO.VARIANT.json) and prints what each
         mechanism bought. restore lifts every fault of the fault proxy and
         turns data-api's chaos off on every replica (the clean-up after a run
-        that ended early).
+        that ended early). timings takes scripts/bench's health timings
+        (detection, recovery, start-up; see HealthTimings.swift).
 
         Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
 

@@ -18,6 +18,8 @@ struct ResilienceDemo {
             return Self.ablationReport(Array(arguments.dropFirst()))
         case "restore":
             return await Self.restore(Array(arguments.dropFirst()))
+        case "timings":
+            exit(await HealthTimings.main(Array(arguments.dropFirst())))
         default:
             break
         }

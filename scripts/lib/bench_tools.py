@@ -1,177 +1,17 @@
 #!/usr/bin/env python3
-"""scripts/lib/bench_tools.py: timing and reporting helpers of scripts/bench.
+"""scripts/lib/bench_tools.py: the report of scripts/bench.
 
 Executed by scripts/bench, not meant to be run by hand. Standard library only.
+(The health timings, detection, recovery and start-up, are taken by the
+resilience-demo tool's `timings` subcommand.)
 
-  detect  API_URL GW_URL TIMEOUT -- STOP_CMD...
-      run STOP_CMD (e.g. pg_ctl stop -m immediate), then poll every 20 ms until
-      data-api GET /health/ready answers 503 and gateway GET /health answers 503;
-      print JSON {"stop_ms", "api_ms", "gateway_ms"} (ms after STOP_CMD returned)
-  recover API_URL GW_URL TIMEOUT READY_CMD -- START_CMD...
-      run START_CMD (a non-waiting pg_ctl start), poll READY_CMD (pg_isready,
-      one shell word list given as a single string) every 20 ms to find when
-      PostgreSQL accepts connections, and both services until they report pass
-      again; print JSON {"accept_ms", "api_ms", "gateway_ms"} (service times are
-      counted from the moment PostgreSQL accepted connections)
-  startup URL TIMEOUT -- BINARY
-      exec BINARY (environment inherited), poll URL every 10 ms until 200, print
-      JSON {"ready_ms", "rss_kib"}, then SIGTERM it (SIGKILL after 10 s)
-  pass URL...
-      exit 0 when every URL answers 200 with a top-level "status" of "pass"
   report RESULTS_TSV [JSON_FILE]
       print the tables of a run; with JSON_FILE also write the same figures
 """
 
-import http.client
 import json
-import os
-import shlex
-import signal
 import statistics
-import subprocess
 import sys
-import time
-from urllib.parse import urlsplit
-
-POLL = 0.020
-
-
-def http_get(url, timeout=1.0):
-    """(status, body) or (None, None) when the request fails."""
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        conn.request("GET", parts.path or "/")
-        response = conn.getresponse()
-        return response.status, response.read()
-    except (OSError, http.client.HTTPException):
-        return None, None
-    finally:
-        conn.close()
-
-
-def is_fail(url):
-    status, _ = http_get(url)
-    return status == 503
-
-
-def is_pass(url):
-    status, body = http_get(url)
-    if status != 200:
-        return False
-    try:
-        return json.loads(body).get("status") == "pass"
-    except ValueError:
-        return False
-
-
-def poll(conditions, timeout, started):
-    """Poll named conditions every POLL s; return {name: ms after started}."""
-    found = {}
-    deadline = started + timeout
-    tick = time.monotonic()
-    while len(found) < len(conditions):
-        for name, check in conditions.items():
-            if name not in found and check():
-                found[name] = round((time.monotonic() - started) * 1000, 1)
-        if time.monotonic() > deadline:
-            missing = ", ".join(sorted(set(conditions) - set(found)))
-            sys.exit(f"bench_tools: timed out after {timeout}s waiting for: {missing}")
-        tick += POLL
-        time.sleep(max(0.0, tick - time.monotonic()))
-    return found
-
-
-def split_command(args):
-    if "--" not in args:
-        sys.exit("bench_tools: missing -- before the command")
-    index = args.index("--")
-    return args[:index], args[index + 1:]
-
-
-def run_checked(command):
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr.decode(errors="replace"))
-        sys.exit(f"bench_tools: command failed with status {result.returncode}: {command[0]}")
-
-
-def cmd_detect(args):
-    (api, gateway, timeout), command = split_command(args)
-    began = time.monotonic()
-    run_checked(command)
-    stopped = time.monotonic()
-    found = poll(
-        {"api_ms": lambda: is_fail(f"{api}/health/ready"), "gateway_ms": lambda: is_fail(f"{gateway}/health")},
-        float(timeout), stopped,
-    )
-    found["stop_ms"] = round((stopped - began) * 1000, 1)
-    print(json.dumps(found))
-
-
-def cmd_recover(args):
-    (api, gateway, timeout, ready_cmd), command = split_command(args)
-    ready = shlex.split(ready_cmd)
-    began = time.monotonic()
-    # The start command may block after the server started (supervisorctl start
-    # waits out startsecs): poll while it runs.
-    starter = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def accepting():
-        return subprocess.run(ready, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
-
-    accept = poll({"accept_ms": accepting}, float(timeout), began)
-    accepted_at = began + accept["accept_ms"] / 1000
-    # The services are polled while the start command still waits: waiting
-    # for it first delayed every recovery figure by its startsecs (1 s).
-    found = poll(
-        {"api_ms": lambda: is_pass(f"{api}/health"), "gateway_ms": lambda: is_pass(f"{gateway}/health")},
-        float(timeout), accepted_at,
-    )
-    if starter.wait() != 0:
-        sys.exit(f"{shlex.join(command)} failed: {starter.stderr.read().decode(errors='replace').strip()}")
-    found.update(accept)
-    print(json.dumps(found))
-
-
-def cmd_pass(args):
-    sys.exit(0 if all(is_pass(url) for url in args) else 1)
-
-
-def rss_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def cmd_startup(args):
-    (url, timeout), command = split_command(args)
-    began = time.monotonic()
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        def ready():
-            if process.poll() is not None:
-                sys.exit(f"bench_tools: {os.path.basename(command[0])} exited with status {process.returncode} before it was ready")
-            status, _ = http_get(url, timeout=0.5)
-            return status == 200
-
-        found = poll({"ready_ms": ready}, float(timeout), began)
-        found["rss_kib"] = rss_kib(process.pid)
-        print(json.dumps(found))
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
 
 # ---------------------------------------------------------------- report
 
@@ -329,7 +169,7 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     command, args = sys.argv[1], sys.argv[2:]
-    handlers = {"detect": cmd_detect, "recover": cmd_recover, "startup": cmd_startup, "pass": cmd_pass, "report": cmd_report}
+    handlers = {"report": cmd_report}
     if command not in handlers:
         sys.exit(__doc__)
     handlers[command](args)
