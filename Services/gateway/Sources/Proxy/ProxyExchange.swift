@@ -3,8 +3,9 @@ import NIOHTTP1
 import Shared
 
 /// One proxied request, from its head to its response's end, on the client
-/// connection's event loop: no lock, no task, no continuation. Timers are
-/// event-loop callbacks.
+/// connection's event loop: no lock, no task, no continuation. Its timeouts
+/// and backoffs run on the client connection's timer (``ProxyHandler``), an
+/// event-loop callback.
 ///
 /// - Bodies up to `RETRY_BUFFER_LIMIT_BYTES` (chunked ones included) are read
 ///   whole before any upstream is called, so they can be retried, and a body
@@ -61,7 +62,6 @@ final class ProxyExchange {
     private var countsAsRetry = false
     private var endpoint: Endpoint?
     private var connection: UpstreamConnection?
-    private var timer: NIOScheduledCallback?
     /// When the upstream last sent part of the response.
     private var lastUpstreamRead = NIODeadline.now()
     private var status = 0
@@ -465,19 +465,17 @@ final class ProxyExchange {
 
     // MARK: timer
 
+    /// The client connection's timer calls ``expired()`` after `delay`.
     private func schedule(in delay: TimeAmount) {
-        self.cancelTimer()
-        self.timer = try? self.eventLoop.scheduleCallback(in: delay, handler: Expiry(exchange: NIOLoopBound(self, eventLoop: self.eventLoop)))
+        self.client?.wakeExchange(at: .now() + delay)
     }
 
     private func cancelTimer() {
-        self.timer?.cancel()
-        self.timer = nil
+        self.client?.clearExchangeTimer()
     }
 
     /// The per-try timeout, the wait between response parts, or a backoff ran out.
-    fileprivate func expired() {
-        self.timer = nil
+    func expired() {
         switch self.phase {
         case .connecting, .awaitingHead:
             self.tryFailed(.timeout, anyMethod: false)
@@ -491,13 +489,4 @@ final class ProxyExchange {
             break
         }
     }
-
-    private struct Expiry: NIOScheduledCallbackHandler, Sendable {
-        let exchange: NIOLoopBound<ProxyExchange>
-
-        func handleScheduledCallback(eventLoop: some EventLoop) {
-            self.exchange.value.expired()
-        }
-    }
-
 }
