@@ -17,7 +17,7 @@ struct LazyTimer {
 
     /// Waits for `deadline` instead of any earlier one; `handler` is
     /// scheduled only when no timer fires at or before it.
-    mutating func set(_ deadline: NIODeadline, on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler) {
+    mutating func set(_ deadline: NIODeadline, on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler & Sendable) {
         self.deadline = deadline
         if let pending = self.pending {
             if pending.at <= deadline { return }
@@ -33,7 +33,7 @@ struct LazyTimer {
 
     /// The scheduled timer fired: whether the deadline has passed (then it is
     /// cleared); if not, the timer is scheduled again for it.
-    mutating func fired(on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler) -> Bool {
+    mutating func fired(on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler & Sendable) -> Bool {
         self.pending = nil
         guard let deadline = self.deadline else { return false }
         if deadline <= .now() {
@@ -51,7 +51,7 @@ struct LazyTimer {
         self.deadline = nil
     }
 
-    private mutating func schedule(_ deadline: NIODeadline, on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler) {
+    private mutating func schedule(_ deadline: NIODeadline, on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler & Sendable) {
         guard let callback = try? eventLoop.scheduleCallback(at: deadline, handler: handler) else { return }
         self.pending = (deadline, callback)
     }

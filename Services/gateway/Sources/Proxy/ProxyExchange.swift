@@ -401,7 +401,8 @@ final class ProxyExchange {
     private func respond(_ upstream: HTTPResponseHead) {
         self.phase = .responding
         self.status = Int(upstream.status.code)
-        var headers = ProxyHeaders.endToEnd(upstream.headers)
+        // Room for the three fields added below.
+        var headers = ProxyHeaders.endToEnd(upstream.headers, reservingCapacity: 3)
         headers.replaceOrAdd(name: "X-Request-ID", value: self.requestID)
         // An HTTP/1.0 client cannot read a chunked body: one of unknown
         // length goes under an HTTP/1.0 head (NIO's encoder frames it by
@@ -412,7 +413,7 @@ final class ProxyExchange {
             self.closesClient = true
         }
         if self.closesClient || !self.requestEnded { headers.add(name: "Connection", value: "close") }
-        headers.add(name: "Server-Timing", value: self.chain.value(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
+        headers.add(name: "Server-Timing", value: self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
         self.client?.write(.head(HTTPResponseHead(version: version, status: upstream.status, headers: headers)))
         self.lastUpstreamRead = .now()
         self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
@@ -426,7 +427,7 @@ final class ProxyExchange {
         self.connection?.close()
         self.connection = nil
         let close = self.closesClient || !self.requestEnded
-        let timing = self.chain.value(cause: self.answerCause(cause), total: NIODeadline.now() - self.started)
+        let timing = self.chain.finish(cause: self.answerCause(cause), total: NIODeadline.now() - self.started)
         self.client?.writeProblem(problem, requestID: self.requestID, path: self.head.uri, close: close, serverTiming: timing)
         self.status = problem.status.code
         self.finish(status: self.status)
