@@ -36,7 +36,7 @@ struct LazyTimer {
     mutating func fired(on eventLoop: any EventLoop, handler: some NIOScheduledCallbackHandler & Sendable) -> Bool {
         self.pending = nil
         guard let deadline = self.deadline else { return false }
-        if deadline <= .now() {
+        if deadline <= eventLoop.now {
             self.deadline = nil
             return true
         }

@@ -244,7 +244,11 @@ final class ProxyExchange {
         } else if !headers.contains(name: "content-length") {
             headers.add(name: "Transfer-Encoding", value: "chunked")
         }
-        let head = HTTPRequestHead(version: .http1_1, method: self.head.method, uri: self.head.uri, headers: headers)
+        // The client's head with the new fields: its method, target and
+        // version stay shared, not copied (unless the version changes).
+        var head = self.head
+        head.headers = headers
+        if head.version != .http1_1 { head.version = .http1_1 }
         self.upstreamHead = head
         return head
     }
@@ -414,7 +418,11 @@ final class ProxyExchange {
         }
         if self.closesClient || !self.requestEnded { headers.add(name: "Connection", value: "close") }
         headers.add(name: "Server-Timing", value: self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
-        self.client?.write(.head(HTTPResponseHead(version: version, status: upstream.status, headers: headers)))
+        // The upstream's head with the new fields, its status and version shared.
+        var head = upstream
+        head.headers = headers
+        if head.version != version { head.version = version }
+        self.client?.write(.head(head))
         self.lastUpstreamRead = .now()
         self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
     }
