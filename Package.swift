@@ -137,6 +137,7 @@ let package = Package(
                 "Gateway", "Shared", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Tests/GatewayTests"
         ),

@@ -22,7 +22,8 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let settings: EdgeSettings
     private let logger: Logger
     private var context: ChannelHandlerContext?
-    private var timer: NIOScheduledCallback?
+    /// The idle or header timeout (``LazyTimer``: no timer operation per request).
+    private var timer = LazyTimer()
 
     /// No request is being received: the next part must be a head.
     private var awaitingHead = true
@@ -52,7 +53,7 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.cancelTimer()
+        self.timer.cancel()
         self.context = nil
     }
 
@@ -62,7 +63,7 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.cancelTimer()
+        self.timer.cancel()
         context.fireChannelInactive()
     }
 
@@ -215,19 +216,22 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func schedule(_ delay: Duration) {
         guard let context = self.context else { return }
-        self.cancelTimer()
-        self.timer = try? context.eventLoop.scheduleCallback(in: delay.timeAmount, handler: Expiry(edge: NIOLoopBound(self, eventLoop: context.eventLoop)))
+        self.timer.set(.now() + delay.timeAmount, on: context.eventLoop, handler: self.expiry(context.eventLoop))
+    }
+
+    private func expiry(_ eventLoop: any EventLoop) -> Expiry {
+        Expiry(edge: NIOLoopBound(self, eventLoop: eventLoop))
     }
 
     private func cancelTimer() {
-        self.timer?.cancel()
-        self.timer = nil
+        self.timer.clear()
     }
 
-    /// The idle or header timeout ran out.
+    /// The timer fired: the idle or header timeout ran out, unless it moved.
     fileprivate func expired() {
-        self.timer = nil
-        guard let context = self.context, !self.refusing else { return }
+        guard let context = self.context, self.timer.fired(on: context.eventLoop, handler: self.expiry(context.eventLoop)), !self.refusing else {
+            return
+        }
         if self.headStarted {
             self.refuse(.headTimeout, context: context)
         } else if self.awaitingHead, self.unanswered == 0 {

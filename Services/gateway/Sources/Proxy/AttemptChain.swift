@@ -30,24 +30,41 @@ struct AttemptChain {
         case loadShed = "load-shed"
     }
 
-    private var entries = ""
+    /// The value so far, in one string: reserved at the first try, so the
+    /// tries and the answer are written without allocating again.
+    private var value = ""
 
     /// Appends one try's entry.
     mutating func addTry(authority: String, outcome: String, duration: TimeAmount) {
-        if !self.entries.isEmpty { self.entries += ", " }
-        self.entries += "try;desc=\"\(authority) \(outcome)\";dur=\(Self.milliseconds(duration))"
+        self.startEntry()
+        self.value += "try;desc=\""
+        self.value += authority
+        self.value += " "
+        self.value += outcome
+        self.value += "\";dur="
+        self.appendMilliseconds(duration)
     }
 
     /// The header value: every try, then the answer's cause and the time
-    /// since the request's head arrived.
-    func value(cause: Cause, total: TimeAmount) -> String {
-        let answer = "gateway;desc=\"\(cause.rawValue)\";dur=\(Self.milliseconds(total))"
-        return self.entries.isEmpty ? answer : self.entries + ", " + answer
+    /// since the request's head arrived. It ends the chain: call it once.
+    mutating func finish(cause: Cause, total: TimeAmount) -> String {
+        self.startEntry()
+        self.value += "gateway;desc=\""
+        self.value += cause.rawValue
+        self.value += "\";dur="
+        self.appendMilliseconds(total)
+        return self.value
+    }
+
+    private mutating func startEntry() {
+        if self.value.isEmpty { self.value.reserveCapacity(128) } else { self.value += ", " }
     }
 
     /// Milliseconds with one decimal, as Server-Timing's `dur` takes them.
-    private static func milliseconds(_ amount: TimeAmount) -> String {
+    private mutating func appendMilliseconds(_ amount: TimeAmount) {
         let tenths = max(0, amount.nanoseconds / 100_000)
-        return "\(tenths / 10).\(tenths % 10)"
+        self.value += String(tenths / 10)
+        self.value += "."
+        self.value += String(tenths % 10)
     }
 }

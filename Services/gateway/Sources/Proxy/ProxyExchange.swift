@@ -3,8 +3,9 @@ import NIOHTTP1
 import Shared
 
 /// One proxied request, from its head to its response's end, on the client
-/// connection's event loop: no lock, no task, no continuation. Timers are
-/// event-loop callbacks.
+/// connection's event loop: no lock, no task, no continuation. Its timeouts
+/// and backoffs run on the client connection's timer (``ProxyHandler``), an
+/// event-loop callback.
 ///
 /// - Bodies up to `RETRY_BUFFER_LIMIT_BYTES` (chunked ones included) are read
 ///   whole before any upstream is called, so they can be retried, and a body
@@ -61,7 +62,6 @@ final class ProxyExchange {
     private var countsAsRetry = false
     private var endpoint: Endpoint?
     private var connection: UpstreamConnection?
-    private var timer: NIOScheduledCallback?
     /// When the upstream last sent part of the response.
     private var lastUpstreamRead = NIODeadline.now()
     private var status = 0
@@ -244,7 +244,11 @@ final class ProxyExchange {
         } else if !headers.contains(name: "content-length") {
             headers.add(name: "Transfer-Encoding", value: "chunked")
         }
-        let head = HTTPRequestHead(version: .http1_1, method: self.head.method, uri: self.head.uri, headers: headers)
+        // The client's head with the new fields: its method, target and
+        // version stay shared, not copied (unless the version changes).
+        var head = self.head
+        head.headers = headers
+        if head.version != .http1_1 { head.version = .http1_1 }
         self.upstreamHead = head
         return head
     }
@@ -401,7 +405,8 @@ final class ProxyExchange {
     private func respond(_ upstream: HTTPResponseHead) {
         self.phase = .responding
         self.status = Int(upstream.status.code)
-        var headers = ProxyHeaders.endToEnd(upstream.headers)
+        // Room for the three fields added below.
+        var headers = ProxyHeaders.endToEnd(upstream.headers, reservingCapacity: 3)
         headers.replaceOrAdd(name: "X-Request-ID", value: self.requestID)
         // An HTTP/1.0 client cannot read a chunked body: one of unknown
         // length goes under an HTTP/1.0 head (NIO's encoder frames it by
@@ -412,8 +417,12 @@ final class ProxyExchange {
             self.closesClient = true
         }
         if self.closesClient || !self.requestEnded { headers.add(name: "Connection", value: "close") }
-        headers.add(name: "Server-Timing", value: self.chain.value(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
-        self.client?.write(.head(HTTPResponseHead(version: version, status: upstream.status, headers: headers)))
+        headers.add(name: "Server-Timing", value: self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
+        // The upstream's head with the new fields, its status and version shared.
+        var head = upstream
+        head.headers = headers
+        if head.version != version { head.version = version }
+        self.client?.write(.head(head))
         self.lastUpstreamRead = .now()
         self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
     }
@@ -426,7 +435,7 @@ final class ProxyExchange {
         self.connection?.close()
         self.connection = nil
         let close = self.closesClient || !self.requestEnded
-        let timing = self.chain.value(cause: self.answerCause(cause), total: NIODeadline.now() - self.started)
+        let timing = self.chain.finish(cause: self.answerCause(cause), total: NIODeadline.now() - self.started)
         self.client?.writeProblem(problem, requestID: self.requestID, path: self.head.uri, close: close, serverTiming: timing)
         self.status = problem.status.code
         self.finish(status: self.status)
@@ -465,19 +474,17 @@ final class ProxyExchange {
 
     // MARK: timer
 
+    /// The client connection's timer calls ``expired()`` after `delay`.
     private func schedule(in delay: TimeAmount) {
-        self.cancelTimer()
-        self.timer = try? self.eventLoop.scheduleCallback(in: delay, handler: Expiry(exchange: NIOLoopBound(self, eventLoop: self.eventLoop)))
+        self.client?.wakeExchange(at: .now() + delay)
     }
 
     private func cancelTimer() {
-        self.timer?.cancel()
-        self.timer = nil
+        self.client?.clearExchangeTimer()
     }
 
     /// The per-try timeout, the wait between response parts, or a backoff ran out.
-    fileprivate func expired() {
-        self.timer = nil
+    func expired() {
         switch self.phase {
         case .connecting, .awaitingHead:
             self.tryFailed(.timeout, anyMethod: false)
@@ -491,13 +498,4 @@ final class ProxyExchange {
             break
         }
     }
-
-    private struct Expiry: NIOScheduledCallbackHandler, Sendable {
-        let exchange: NIOLoopBound<ProxyExchange>
-
-        func handleScheduledCallback(eventLoop: some EventLoop) {
-            self.exchange.value.expired()
-        }
-    }
-
 }

@@ -37,6 +37,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The server is shutting down: the connection closes once the exchange
     /// in progress has answered.
     private var quiescing = false
+    /// The exchanges' timeouts and backoffs, one after the other: one timer
+    /// for the connection (``LazyTimer``), none scheduled or cancelled per request.
+    private var exchangeTimer = LazyTimer()
 
     init(engine: ProxyEngine) {
         self.engine = engine
@@ -54,6 +57,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.exchangeTimer.cancel()
         self.context = nil
     }
 
@@ -115,6 +119,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.closing = true
+        self.exchangeTimer.cancel()
         if case .proxy(let exchange) = self.current {
             self.current = .none
             exchange.clientClosed()
@@ -204,6 +209,18 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.context?.close(promise: nil)
     }
 
+    /// Calls the exchange's ``ProxyExchange/expired()`` at `deadline` instead
+    /// of any time set before.
+    func wakeExchange(at deadline: NIODeadline) {
+        guard let context = self.context else { return }
+        self.exchangeTimer.set(deadline, on: context.eventLoop, handler: self.expiry(context.eventLoop))
+    }
+
+    /// The exchange waits for no time now.
+    func clearExchangeTimer() {
+        self.exchangeTimer.clear()
+    }
+
     /// Stops reading the client (its body waits) or starts again.
     func holdReads(_ hold: Bool) {
         self.exchangeHoldsReads = hold
@@ -248,5 +265,26 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private static func isHead(_ part: HTTPServerRequestPart) -> Bool {
         if case .head = part { return true }
         return false
+    }
+
+    // MARK: timer
+
+    private func expiry(_ eventLoop: any EventLoop) -> Expiry {
+        Expiry(handler: NIOLoopBound(self, eventLoop: eventLoop))
+    }
+
+    fileprivate func timerFired() {
+        guard let context = self.context, self.exchangeTimer.fired(on: context.eventLoop, handler: self.expiry(context.eventLoop)),
+            case .proxy(let exchange) = self.current
+        else { return }
+        exchange.expired()
+    }
+
+    private struct Expiry: NIOScheduledCallbackHandler, Sendable {
+        let handler: NIOLoopBound<ProxyHandler>
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            self.handler.value.timerFired()
+        }
     }
 }

@@ -4,51 +4,84 @@ import Shared
 /// Header handling at the proxy (RFC 9110 §7.6.1 and friends), on NIO's
 /// `HTTPHeaders` as they come off the wire.
 enum ProxyHeaders {
-    /// Hop-by-hop fields, never forwarded (plus any named in `Connection`).
-    static let hopByHop = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-authenticate", "proxy-authorization",
-    ]
-
     /// W3C trace context.
     static let traceparent = "traceparent"
 
-    /// The end-to-end fields of `headers`: hop-by-hop fields and those listed
-    /// in `Connection` removed. One pass and no copy when there is none.
-    static func endToEnd(_ headers: HTTPHeaders) -> HTTPHeaders {
-        var named: [Substring] = []
-        var found = false
-        for (name, value) in headers where Self.isHopByHop(name) {
-            found = true
-            if Self.equalsIgnoringCase(name, "connection") {
-                named += value.split(separator: ",").map { $0.drop { $0 == " " || $0 == "\t" } }
-            }
+    /// The fields the proxy acts on: hop-by-hop ones (`Connection`,
+    /// `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Transfer-Encoding`,
+    /// `Upgrade`, `Proxy-Authenticate`, `Proxy-Authorization`: never
+    /// forwarded, nor any named in `Connection`), and those it sets on the way upstream.
+    private enum Field {
+        case hopByHop, expect, host, forwardedFor, forwardedProto, forwardedHost, requestID, traceparent
+    }
+
+    /// Which of ``Field`` `name` is, if any; its length picks the few names to compare.
+    private static func field(_ name: String) -> Field? {
+        func named(_ other: StaticString) -> Bool { Self.equalsIgnoringCase(name, other) }
+        switch name.utf8.count {
+        case 2: return named("te") ? .hopByHop : nil
+        case 4: return named("host") ? .host : nil
+        case 6: return named("expect") ? .expect : nil
+        case 7: return named("trailer") || named("upgrade") ? .hopByHop : nil
+        case 10: return named("connection") || named("keep-alive") ? .hopByHop : nil
+        case 11: return named("traceparent") ? .traceparent : nil
+        case 12: return named("x-request-id") ? .requestID : nil
+        case 15: return named("x-forwarded-for") ? .forwardedFor : nil
+        case 16: return named("proxy-connection") ? .hopByHop : named("x-forwarded-host") ? .forwardedHost : nil
+        case 17: return named("transfer-encoding") ? .hopByHop : named("x-forwarded-proto") ? .forwardedProto : nil
+        case 18: return named("proxy-authenticate") ? .hopByHop : nil
+        case 19: return named("proxy-authorization") ? .hopByHop : nil
+        default: return nil
         }
-        guard found else { return headers }
+    }
+
+    /// The end-to-end fields of `headers`: hop-by-hop fields and those listed
+    /// in `Connection` removed. A new list in one pass, with room for `extra`
+    /// fields more (those the caller adds), so adding them allocates nothing.
+    static func endToEnd(_ headers: HTTPHeaders, reservingCapacity extra: Int = 0) -> HTTPHeaders {
+        let connection = headers.contains(name: "connection")
         var result = HTTPHeaders()
-        result.reserveCapacity(headers.count)
-        for (name, value) in headers
-        where !Self.isHopByHop(name) && !named.contains(where: { Self.equalsIgnoringCase(name, $0.prefix { $0 != " " && $0 != "\t" }) }) {
+        result.reserveCapacity(headers.count + extra)
+        for (name, value) in headers where Self.field(name) != .hopByHop && !(connection && Self.isListedInConnection(name, headers)) {
             result.add(name: name, value: value)
         }
         return result
     }
 
-    private static func isHopByHop(_ name: String) -> Bool {
-        Self.hopByHop.contains { Self.equalsIgnoringCase(name, $0) }
+    /// Whether a `Connection` field of `headers` names `name`.
+    private static func isListedInConnection(_ name: String, _ headers: HTTPHeaders) -> Bool {
+        headers.contains { Self.equalsIgnoringCase($0.name, "connection") && Self.options($0.value, contain: name) }
+    }
+
+    /// Whether the comma-separated `list` has `name` among its options
+    /// (blanks around each ignored), read in place.
+    private static func options(_ list: String, contain name: String) -> Bool {
+        let bytes = list.utf8
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+            if Self.equalsIgnoringCase(name, bytes[start..<end].drop(while: isBlank).prefix { !isBlank($0) }) { return true }
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
+        }
+        return false
     }
 
     /// ASCII case-insensitive equality of a field name with `other`.
-    private static func equalsIgnoringCase(_ name: String, _ other: some StringProtocol) -> Bool {
-        name.utf8.count == other.utf8.count
-            && zip(name.utf8, other.utf8).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
+    private static func equalsIgnoringCase(_ name: String, _ other: some Collection<UInt8>) -> Bool {
+        name.utf8.count == other.count
+            && zip(name.utf8, other).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
+    }
+
+    private static func equalsIgnoringCase(_ name: String, _ other: StaticString) -> Bool {
+        other.withUTF8Buffer { Self.equalsIgnoringCase(name, $0) }
     }
 
     /// The client waits for `100 Continue` before it sends its body (RFC 9110
     /// §10.1.1; an HTTP/1.0 client cannot ask).
     static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
         (head.version.major, head.version.minor) >= (1, 1)
-            && head.headers[canonicalForm: "expect"].contains { Self.equalsIgnoringCase(String($0), "100-continue") }
+            && head.headers[canonicalForm: "expect"].contains { Self.equalsIgnoringCase(String($0), "100-continue".utf8) }
     }
 
     /// The fields sent upstream: end-to-end fields, `Expect` removed (the
@@ -56,21 +89,44 @@ enum ProxyHeaders {
     /// upstream's own (the client's goes in `X-Forwarded-Host`),
     /// `X-Forwarded-For` extended with the client, `X-Forwarded-Proto` set,
     /// `X-Request-ID` set, and a valid `traceparent` (kept, or started).
+    /// A new list in one pass, the fields set last, with room for one more
+    /// (the body's framing).
     static func upstreamRequest(
         _ headers: HTTPHeaders, upstreamHost: String, clientAddress: String?, requestID: String, newTraceparent: () -> String
     ) -> HTTPHeaders {
-        var result = Self.endToEnd(headers)
-        if result.contains(name: "expect") { result.remove(name: "expect") }
-        let clientHost = headers.first(name: "host")
-        result.replaceOrAdd(name: "Host", value: upstreamHost)
-        if let clientAddress {
-            let previous = headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ")
-            result.replaceOrAdd(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
+        let connection = headers.contains(name: "connection")
+        let keepsTrace = Self.isValidTraceparent(headers.first(name: Self.traceparent))
+        var clientHost: String?
+        var forwardedFor = false
+        var forwardedHost = false
+        var result = HTTPHeaders()
+        result.reserveCapacity(headers.count + 7)
+        for (name, value) in headers {
+            let field = Self.field(name)
+            switch field {
+            case .host where clientHost == nil: clientHost = value
+            case .forwardedFor: forwardedFor = true
+            default: break
+            }
+            guard field != .hopByHop, !(connection && Self.isListedInConnection(name, headers)) else { continue }
+            switch field {
+            case .expect, .host, .forwardedProto, .requestID: continue
+            case .forwardedFor where clientAddress != nil: continue
+            case .traceparent where !keepsTrace: continue
+            case .forwardedHost: forwardedHost = true
+            default: break
+            }
+            result.add(name: name, value: value)
         }
-        result.replaceOrAdd(name: "X-Forwarded-Proto", value: "http")
-        if let clientHost, !result.contains(name: "x-forwarded-host") { result.add(name: "X-Forwarded-Host", value: clientHost) }
-        result.replaceOrAdd(name: "X-Request-ID", value: requestID)
-        if !Self.isValidTraceparent(headers.first(name: Self.traceparent)) { result.replaceOrAdd(name: Self.traceparent, value: newTraceparent()) }
+        result.add(name: "Host", value: upstreamHost)
+        if let clientAddress {
+            let previous = forwardedFor ? headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ") : ""
+            result.add(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
+        }
+        result.add(name: "X-Forwarded-Proto", value: "http")
+        if let clientHost, !forwardedHost { result.add(name: "X-Forwarded-Host", value: clientHost) }
+        result.add(name: "X-Request-ID", value: requestID)
+        if !keepsTrace { result.add(name: Self.traceparent, value: newTraceparent()) }
         return result
     }
 
