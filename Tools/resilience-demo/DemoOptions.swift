@@ -29,6 +29,7 @@ struct DemoOptions: Sendable {
                resilience-demo ablation-report DIR
                resilience-demo restore [--fault-proxy-url URL] [--replica-urls "URL..." --admin-token-file F]
                resilience-demo timings pass|detect|recover|startup ...
+               resilience-demo compose start-order INSPECT_FILE TICKS_FILE | compose prometheus URL
 
         The driver of scripts/demo: drives a steady load through the gateway,
         samples health every 100 ms, asks the hook to inject and remove the
@@ -40,7 +41,8 @@ struct DemoOptions: Sendable {
         mechanism bought. restore lifts every fault of the fault proxy and
         turns data-api's chaos off on every replica (the clean-up after a run
         that ended early). timings takes scripts/bench's health timings
-        (detection, recovery, start-up; see HealthTimings.swift).
+        (detection, recovery, start-up; see HealthTimings.swift); compose
+        reads what scripts/compose-e2e checks (see ComposeChecks.swift).
 
         Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
 
