@@ -39,6 +39,13 @@ struct ErrorCauseTests {
         #expect(ErrorCause.of(Self.answer(500, timing: timing, body: #"{"title":"Internal Server Error"}"#)) == nil)
     }
 
+    @Test func theGatewaysOwnTimeFromItsServerTiming() {
+        #expect(ErrorCause.gatewayDurationMs(#"try;desc="10.0.0.5:8081 timeout";dur=2000.3, gateway;desc="deadline";dur=2001.0"#) == 2001.0)
+        #expect(ErrorCause.gatewayDurationMs(#"gateway;desc="load-shed";dur=0.0"#) == 0)
+        #expect(ErrorCause.gatewayDurationMs(#"try;desc="10.0.0.5:8081 503";dur=3.1"#) == nil)
+        #expect(ErrorCause.gatewayDurationMs(nil) == nil)
+    }
+
     @Test func whatTheAnswerDoesNotExplainStaysUnattributed() {
         #expect(ErrorCause.of(Self.answer(503)) == nil, "no Server-Timing: not the gateway's answer")
         #expect(ErrorCause.of(Self.answer(503, timing: #"gateway;desc="something-new";dur=1.0"#)) == nil)

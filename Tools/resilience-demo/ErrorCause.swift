@@ -50,6 +50,13 @@ enum ErrorCause: String, Codable, CaseIterable, Sendable {
         return String(entry.dropFirst("gateway;desc=\"".count).prefix { $0 != "\"" })
     }
 
+    /// The gateway's own time on a request, e.g. 2001.0 in
+    /// `try;desc="10.0.0.5:8081 timeout";dur=2000.3, gateway;desc="deadline";dur=2001.0`.
+    static func gatewayDurationMs(_ serverTiming: String?) -> Double? {
+        guard let entry = serverTiming?.split(separator: ",").last?.drop(while: { $0 == " " }), entry.hasPrefix("gateway;") else { return nil }
+        return entry.split(separator: ";").first { $0.hasPrefix("dur=") }.flatMap { Double($0.dropFirst("dur=".count)) }
+    }
+
     /// data-api's own error answers, by their problem title.
     private static func upstreamCause(_ body: Data) -> ErrorCause? {
         struct Problem: Decodable { var title: String? }

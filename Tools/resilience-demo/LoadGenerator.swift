@@ -82,6 +82,7 @@ struct LoadGenerator: Sendable {
         sample.isOverload = self.isOverload
         if !sample.ok {
             sample.cause = ErrorCause.of(exchange)
+            sample.gatewayMs = ErrorCause.gatewayDurationMs(exchange.serverTiming)
             let got = exchange.status.map { "HTTP \($0), Server-Timing: \(exchange.serverTiming ?? "none")" } ?? (exchange.error ?? "no answer")
             sample.answer = "\(isWrite ? "write" : "read") after \(Int(exchange.latencyMs)) ms: \(got)"
         }

@@ -17,6 +17,9 @@ final class LoadRecorder: Sendable {
         var answer: String?
         /// The answer carried `Retry-After`.
         var hasRetryAfter = false
+        /// The gateway's own time on it (the `dur` of its `gateway` entry in
+        /// `Server-Timing`), for a failed request the gateway answered.
+        var gatewayMs: Double?
         /// Sent by the overload (``Overload``), not by the steady load.
         var isOverload = false
         var ok: Bool { self.status.map { (200..<300).contains($0) } ?? false }

@@ -38,7 +38,10 @@ struct Overload: Sendable {
         var shed: Int
         var shedWithoutRetryAfter: Int
         var otherErrors: Int
+        /// Shed answers' p99 as the clients saw them, and as the gateway
+        /// spent on them (its `Server-Timing`).
         var shedP99Ms: Double
+        var shedGatewayP99Ms: Double
         var admittedP99Ms: Double
         /// Upstream attempts per admitted client request (not shed) during
         /// the overload, from the gateway's `gateway_upstream_attempts_total`;
@@ -53,7 +56,9 @@ struct Overload: Sendable {
         /// The bound admitted requests' p99 must stay within: the per-try
         /// timeout (an admitted request never waits as long as a try may).
         static func admittedBoundMs(_ settings: StackSettings) -> Double { Double(settings.perTryTimeoutMs) }
-        /// A shed answer is fast: under a tenth of the deadline.
+        /// A shed answer is fast: the gateway's own time on it under a tenth
+        /// of the deadline (what clients see adds their connection's setup
+        /// and their own scheduling, see docs/resilience.md).
         static func shedBoundMs(_ settings: StackSettings) -> Double { Double(settings.requestDeadlineMs) / 10 }
     }
 
@@ -162,7 +167,7 @@ struct Overload: Sendable {
         return Result(
             sustainableRate: sustainableRate, offeredRate: 3 * sustainableRate, requests: overload.count, admitted: admitted.count, shed: shed.count,
             shedWithoutRetryAfter: shed.filter { !$0.hasRetryAfter }.count, otherErrors: overload.count - admitted.count - shed.count,
-            shedP99Ms: ScenarioResult.Latency(shed).p99Ms, admittedP99Ms: ScenarioResult.Latency(admitted).p99Ms,
+            shedP99Ms: ScenarioResult.Latency(shed).p99Ms, shedGatewayP99Ms: ScenarioResult.Latency(milliseconds: shed.map { $0.gatewayMs ?? $0.latencyMs }).p99Ms, admittedP99Ms: ScenarioResult.Latency(admitted).p99Ms,
             retryAmplification: attempts.map { during == 0 ? 0 : (Double($0) / Double(during) * 1000).rounded() / 1000 },
             baselineP99Ms: ScenarioResult.Latency(steady.filter { $0.atMs < injection.startedAt }).p99Ms,
             afterRequests: after.count, afterErrors: after.filter { !$0.ok }.count, afterP99Ms: ScenarioResult.Latency(after).p99Ms
@@ -174,8 +179,10 @@ struct Overload: Sendable {
         var failures: [String] = []
         if result.shed == 0 { failures.append("the gateway shed nothing at \(result.offeredRate) req/s, 3x the sustainable rate") }
         if result.shedWithoutRetryAfter > 0 { failures.append("\(result.shedWithoutRetryAfter) shed answer(s) without Retry-After") }
-        if result.shedP99Ms > Result.shedBoundMs(settings) {
-            failures.append("shedding was slow: p99 \(result.shedP99Ms) ms, over \(Result.shedBoundMs(settings)) ms (a tenth of the deadline)")
+        if result.shedGatewayP99Ms > Result.shedBoundMs(settings) {
+            failures.append(
+                "shedding was slow: the gateway's own p99 \(result.shedGatewayP99Ms) ms (clients saw \(result.shedP99Ms) ms), over \(Result.shedBoundMs(settings)) ms (a tenth of the deadline)"
+            )
         }
         if result.admittedP99Ms > Result.admittedBoundMs(settings) {
             failures.append("admitted requests' p99 \(result.admittedP99Ms) ms, over \(Result.admittedBoundMs(settings)) ms (the per-try timeout)")

@@ -34,7 +34,7 @@ enum ReportPrinter {
         if let overload = result.overload {
             lines.insert(
                 "overload       sustainable \(overload.sustainableRate) req/s, offered \(overload.offeredRate) req/s: \(overload.requests) requests, "
-                    + "\(overload.admitted) admitted (p99 \(overload.admittedP99Ms) ms), \(overload.shed) shed (p99 \(overload.shedP99Ms) ms), \(overload.otherErrors) other errors; "
+                    + "\(overload.admitted) admitted (p99 \(overload.admittedP99Ms) ms), \(overload.shed) shed (p99 \(overload.shedP99Ms) ms, the gateway's own \(overload.shedGatewayP99Ms) ms), \(overload.otherErrors) other errors; "
                     + "retry amplification \(overload.retryAmplification.map { String($0) } ?? "?"); after it: p99 \(overload.afterP99Ms) ms, "
                     + "\(overload.afterErrors) errors (before: p99 \(overload.baselineP99Ms) ms)",
                 at: lines.count - 1

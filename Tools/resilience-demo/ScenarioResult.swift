@@ -127,7 +127,11 @@ extension ScenarioResult.Requests {
 
 extension ScenarioResult.Latency {
     init(_ samples: [LoadRecorder.Sample]) {
-        let sorted = samples.map(\.latencyMs).sorted()
+        self.init(milliseconds: samples.map(\.latencyMs))
+    }
+
+    init(milliseconds: [Double]) {
+        let sorted = milliseconds.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
             let index = min(sorted.count - 1, max(0, Int((p * Double(sorted.count)).rounded(.up)) - 1))
