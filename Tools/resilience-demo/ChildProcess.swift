@@ -1,3 +1,5 @@
+import Shared
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,8 +8,8 @@ import Darwin
 
 /// A process this tool started with posix_spawnp (the command is looked up
 /// in PATH; the environment is inherited; stdin is /dev/null). Its exit is
-/// collected by ``wait()`` (blocking: call it on a thread that may block) or
-/// seen by ``exitStatus()``.
+/// collected by ``exit()`` (on a thread of its own) or ``wait()``
+/// (blocking), or seen by ``exitStatus()``.
 ///
 /// posix_spawn and waitpid, not Foundation's Process: its SIGCHLD-based wait
 /// missed the exit of a hook that had started a daemon (pg_ctl start),
@@ -34,6 +36,14 @@ struct ChildProcess: Sendable {
         let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
         guard spawned == 0 else { throw SpawnError(description: "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))") }
         self.pid = pid
+    }
+
+    /// Waits for the exit on a thread of its own (a blocking waitpid must
+    /// not hold a Swift Concurrency thread); its status.
+    func exit() async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            DetachedThread.start(name: "child-wait") { continuation.resume(with: Result { try self.wait() }) }
+        }
     }
 
     /// Waits for the exit; its status (128 + signal when killed).

@@ -46,15 +46,20 @@ enum ErrorCause: String, Codable, CaseIterable, Sendable {
     /// The cause the gateway's `Server-Timing` names, e.g. `deadline` in
     /// `try;desc="10.0.0.5:8081 timeout";dur=2000.3, gateway;desc="deadline";dur=2001.0`.
     static func gatewayCause(_ serverTiming: String?) -> String? {
-        guard let entry = serverTiming?.split(separator: ",").last?.drop(while: { $0 == " " }), entry.hasPrefix("gateway;desc=\"") else { return nil }
+        guard let entry = Self.gatewayEntry(serverTiming), entry.hasPrefix("gateway;desc=\"") else { return nil }
         return String(entry.dropFirst("gateway;desc=\"".count).prefix { $0 != "\"" })
     }
 
     /// The gateway's own time on a request, e.g. 2001.0 in
     /// `try;desc="10.0.0.5:8081 timeout";dur=2000.3, gateway;desc="deadline";dur=2001.0`.
     static func gatewayDurationMs(_ serverTiming: String?) -> Double? {
+        Self.gatewayEntry(serverTiming)?.split(separator: ";").first { $0.hasPrefix("dur=") }.flatMap { Double($0.dropFirst("dur=".count)) }
+    }
+
+    /// The gateway's own entry of its attempt chain: the last, `gateway;…`.
+    private static func gatewayEntry(_ serverTiming: String?) -> Substring? {
         guard let entry = serverTiming?.split(separator: ",").last?.drop(while: { $0 == " " }), entry.hasPrefix("gateway;") else { return nil }
-        return entry.split(separator: ";").first { $0.hasPrefix("dur=") }.flatMap { Double($0.dropFirst("dur=".count)) }
+        return Substring(entry)
     }
 
     /// data-api's own error answers, by their problem title.

@@ -20,11 +20,7 @@ struct FaultHook: Sendable {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-demo-hook-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let arguments = [self.path, action, argument]
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            DetachedThread.start(name: "fault-hook") {
-                continuation.resume(with: Result { try ChildProcess(arguments, stdout: output.path).wait() })
-            }
-        }
+        let status = try await ChildProcess(arguments, stdout: output.path).exit()
         guard status == 0 else {
             throw DemoFailure(description: "\(action) \(argument) failed (exit \(status))")
         }

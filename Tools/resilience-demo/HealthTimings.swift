@@ -72,7 +72,7 @@ enum HealthTimings {
                     ["api": { await Self.passes(client, api + "/health") }, "gateway": { await Self.passes(client, gateway + "/health") }],
                     every: .milliseconds(20), timeout: timeout, from: acceptedAt
                 )
-                let status = try await Self.exit(of: starter)
+                let status = try await starter.exit()
                 guard status == 0 else { throw UsageError(description: "\(command.joined(separator: " ")) failed (exit \(status))") }
                 print(Self.line(times["api"], times["gateway"]))
             case "startup":
@@ -145,15 +145,9 @@ enum HealthTimings {
 
     /// Runs `command` to its end; throws unless it exits 0.
     private static func runToEnd(_ command: [String], quiet: Bool = false) async throws {
-        let status = try await Self.exit(of: ChildProcess(command))
+        let status = try await ChildProcess(command).exit()
         guard status == 0 else {
             throw UsageError(description: quiet ? "not yet" : "\(command.joined(separator: " ")) failed (exit \(status))")
-        }
-    }
-
-    private static func exit(of process: ChildProcess) async throws -> Int32 {
-        try await withCheckedThrowingContinuation { continuation in
-            DetachedThread.start(name: "timings-wait") { continuation.resume(with: Result { try process.wait() }) }
         }
     }
 
