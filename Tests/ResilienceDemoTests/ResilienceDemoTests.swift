@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Shared
 
 @testable import resilience_demo
 
@@ -101,18 +102,18 @@ import Testing
     }
 
     @Test func healthChangesNameTheCheckTheBreakerAndTheEjection() {
-        func view(_ status: String, upstream: String, output: String? = nil, checks: [String: [HealthBody.Entry]]? = nil, breaker: String) -> HealthView {
-            let entry = HealthBody.Entry(componentId: "http://a:1", status: upstream, output: output, checks: checks)
-            let breakerEntry = HealthBody.Entry(componentId: "http://a:1", status: "pass", output: breaker, checks: nil)
-            let body = HealthBody(status: status, output: nil, checks: ["upstream:responseTime": [entry], "upstream:circuitBreaker": [breakerEntry]])
+        func view(_ status: HealthStatus, upstream: HealthStatus, output: String? = nil, checks: [String: [HealthReport.CheckEntry]]? = nil, breaker: String) -> HealthView {
+            let entry = HealthReport.CheckEntry(componentId: "http://a:1", status: upstream, output: output, checks: checks)
+            let breakerEntry = HealthReport.CheckEntry(componentId: "http://a:1", status: .pass, output: breaker)
+            let body = HealthReport(status: status, checks: ["upstream:responseTime": [entry], "upstream:circuitBreaker": [breakerEntry]])
             return HealthView(gateway: body, serviceReady: nil)
         }
-        let baseline = view("pass", upstream: "pass", breaker: "closed")
-        let redisDown = view("warn", upstream: "warn", checks: ["redis:responseTime": [.init(componentId: nil, status: "fail", output: nil, checks: nil)]], breaker: "closed")
+        let baseline = view(.pass, upstream: .pass, breaker: "closed")
+        let redisDown = view(.warn, upstream: .warn, checks: ["redis:responseTime": [.init(status: .fail)]], breaker: "closed")
         let events = HealthChanges.between(baseline, redisDown)
         #expect(events.contains { $0.0 == .healthDegraded && $0.1.contains("redis:responseTime fail") })
 
-        let ejected = view("warn", upstream: "fail", output: "ejected after consecutive errors", breaker: "open")
+        let ejected = view(.warn, upstream: .fail, output: "ejected after consecutive errors", breaker: "open")
         let kinds = HealthChanges.between(baseline, ejected).map(\.0)
         #expect(kinds.contains(.endpointEjected) && kinds.contains(.breakerOpened))
         #expect(!ejected.isRecovered(comparedTo: baseline))

@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Shared
 import Synchronization
 
 /// Samples the gateway's `/health` and the affected service's `/health/ready`
@@ -11,7 +12,7 @@ import Synchronization
 /// delay the gateway's sample) and turns every change into timeline events.
 final class HealthSampler: Sendable {
     private struct State {
-        var gateway: HealthBody?
+        var gateway: HealthReport?
         var serviceReady: String?
         var view: HealthView?
         var baseline: HealthView?
@@ -41,7 +42,7 @@ final class HealthSampler: Sendable {
             group.addTask {
                 await self.loop(until: stop) {
                     let exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/health", timeoutMs: 1000)
-                    let body = try? JSONDecoder().decode(HealthBody.self, from: exchange.body)
+                    let body = try? JSONDecoder().decode(HealthReport.self, from: exchange.body)
                     self.update { $0.gateway = body }
                 }
             }
@@ -67,9 +68,9 @@ final class HealthSampler: Sendable {
 
     static func describeReady(_ exchange: Exchange) -> String {
         guard let status = exchange.status else { return "no answer" }
-        let body = try? JSONDecoder().decode(HealthBody.self, from: exchange.body)
+        let body = try? JSONDecoder().decode(HealthReport.self, from: exchange.body)
         let reason = body?.output.map { " (\($0))" } ?? ""
-        return "\(status) \(body?.status ?? "?")\(reason)"
+        return "\(status) \(body?.status.rawValue ?? "?")\(reason)"
     }
 
     /// The current view becomes the state recovery is compared with.

@@ -140,7 +140,7 @@ enum HealthTimings {
     /// 200 with a top-level `"status": "pass"` (the services' health body).
     private static func passes(_ client: HTTPClient, _ url: String) async -> Bool {
         let exchange = await Exchange.perform(client, .GET, url, timeoutMs: 1000)
-        return exchange.status == 200 && (try? JSONDecoder().decode(HealthBody.self, from: exchange.body))?.status == "pass"
+        return exchange.status == 200 && (try? JSONDecoder().decode(HealthReport.self, from: exchange.body))?.status == .pass
     }
 
     /// Runs `command` to its end; throws unless it exits 0.

@@ -3,22 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-
-/// What the demo reads from health bodies: the gateway's aggregated `/health`
-/// (per-upstream entries with the checks each reported, and breaker states)
-/// and a service's `/health/ready`.
-struct HealthBody: Decodable, Sendable {
-    struct Entry: Decodable, Sendable {
-        var componentId: String?
-        var status: String
-        var output: String?
-        var checks: [String: [Entry]]?
-    }
-
-    var status: String
-    var output: String?
-    var checks: [String: [Entry]]?
-}
+import Shared
 
 /// One sample of everything watched, reduced to comparable values.
 struct HealthView: Equatable, Sendable {
@@ -37,19 +22,19 @@ struct HealthView: Equatable, Sendable {
     /// The affected service's readiness: "200 pass", "503 fail (draining)", "no answer"; `nil` when not watched.
     var serviceReady: String?
 
-    init(gateway body: HealthBody?, serviceReady: String?) {
-        self.gateway = body?.status
+    init(gateway body: HealthReport?, serviceReady: String?) {
+        self.gateway = body?.status.rawValue
         self.serviceReady = serviceReady
         for entry in body?.checks?["upstream:responseTime"] ?? [] {
             guard let id = entry.componentId else { continue }
             let failing = (entry.checks ?? [:]).sorted { $0.key < $1.key }.compactMap { key, values -> String? in
-                let worst = values.map(\.status).max { Self.severity($0) < Self.severity($1) } ?? "pass"
-                return worst == "pass" ? nil : "\(key) \(worst)"
+                let worst = HealthStatus.worst(values.map(\.status))
+                return worst == .pass ? nil : "\(key) \(worst.rawValue)"
             }
-            self.upstreams[id] = Upstream(status: entry.status, output: entry.output, failingChecks: failing)
+            self.upstreams[id] = Upstream(status: entry.status.rawValue, output: entry.output, failingChecks: failing)
         }
         for entry in body?.checks?["upstream:circuitBreaker"] ?? [] {
-            if let id = entry.componentId { self.breakers[id] = entry.output ?? entry.status }
+            if let id = entry.componentId { self.breakers[id] = entry.output ?? entry.status.rawValue }
         }
     }
 

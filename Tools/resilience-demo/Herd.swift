@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Shared
 
 /// The cold-cache herd: right after Redis came back empty, many concurrent
 /// reads of a few hot items through the gateway, while PostgreSQL answers
@@ -69,8 +70,8 @@ struct Herd: Sendable {
             var passing = 0
             for url in replicaURLs {
                 let exchange = await Exchange.perform(client, .GET, url + "/health", timeoutMs: 1000)
-                let body = try? JSONDecoder().decode(HealthBody.self, from: exchange.body)
-                if body?.checks?["redis:responseTime"]?.first?.status == "pass" { passing += 1 }
+                let body = try? JSONDecoder().decode(HealthReport.self, from: exchange.body)
+                if body?.checks?["redis:responseTime"]?.first?.status == .pass { passing += 1 }
             }
             if passing == replicaURLs.count { return true }
             try? await Task.sleep(for: .milliseconds(50))

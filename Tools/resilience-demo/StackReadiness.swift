@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Shared
 
 /// Before a scenario: the stack must be settled (every upstream healthy,
 /// every breaker closed, nothing ejected), and a few items must exist to read.
@@ -22,7 +23,7 @@ struct StackReadiness: Sendable {
         var last = ["the gateway did not answer"]
         while ContinuousClock.now < deadline {
             let exchange = await Exchange.perform(self.client, .GET, self.gatewayURL + "/health", timeoutMs: 2000)
-            let body = try? JSONDecoder().decode(HealthBody.self, from: exchange.body)
+            let body = try? JSONDecoder().decode(HealthReport.self, from: exchange.body)
             last = HealthView(gateway: body, serviceReady: nil).unsettled
             if last.isEmpty { return }
             try await Task.sleep(for: .milliseconds(250))
