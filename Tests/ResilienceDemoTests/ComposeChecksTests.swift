@@ -3,7 +3,7 @@ import Testing
 
 @testable import resilience_demo
 
-/// What scripts/compose-e2e reads through `resilience-demo compose`.
+/// What .ci/compose-e2e reads through `resilience-demo compose`.
 struct ComposeChecksTests {
     static func containers(_ entries: [(id: String, name: String, service: String, started: String)]) throws -> [ComposeChecks.Container] {
         let json = entries.map { entry in

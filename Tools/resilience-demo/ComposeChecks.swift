@@ -6,7 +6,7 @@ import Foundation
 #endif
 import Shared
 
-/// `resilience-demo compose ...`: what scripts/compose-e2e reads from the
+/// `resilience-demo compose ...`: what .ci/compose-e2e reads from the
 /// containers and from Prometheus, one line each for its shell to act on.
 ///
 ///     compose start-order INSPECT_FILE TICKS_FILE    (`podman inspect` of the project's containers)
@@ -85,7 +85,7 @@ enum ComposeChecks {
                 for after in byService[dependent, default: []] {
                     if let at = before.healthy {
                         if !(at < after.started) {
-                            errors.append("\(after.name) started at \(Self.fixed(after.started)), before \(before.name) was healthy (\(Self.fixed(at)))")
+                            errors.append("\(after.name) started at \(after.started.fixed(3)), before \(before.name) was healthy (\(at.fixed(3)))")
                         }
                     } else {
                         errors.append("\(dependency) \(before.name) never recorded healthy")
@@ -96,11 +96,11 @@ enum ComposeChecks {
         let all = byService.values.flatMap { $0 }.sorted { $0.started < $1.started }
         let first = all.first?.started ?? 0
         var lines = all.map { seen in
-            let healthy = seen.healthy.map { "healthy +\(Self.fixed($0 - first, digits: 2))s" } ?? "healthy  never"
-            return "INFO \(seen.name + String(repeating: " ", count: max(0, 40 - seen.name.count))) started +\(Self.fixed(seen.started - first, digits: 2))s  \(healthy)"
+            let healthy = seen.healthy.map { "healthy +\(($0 - first).fixed(2))s" } ?? "healthy  never"
+            return "INFO \(seen.name + String(repeating: " ", count: max(0, 40 - seen.name.count))) started +\((seen.started - first).fixed(2))s  \(healthy)"
         }
         if let gateway = byService["gateway", default: []].compactMap(\.healthy).max() {
-            lines.append("ALL \(Self.fixed(gateway - first, digits: 1))")
+            lines.append("ALL \((gateway - first).fixed(1))")
         }
         return lines + errors.map { "ERR \($0)" }
     }
@@ -156,14 +156,5 @@ enum ComposeChecks {
         let jobText = jobs.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.filter { $0 == "up" }.count)/\($0.value.count)" }
         let errors = groups.flatMap(\.rules).filter { $0.health == "err" }.count
         return (jobText + [groups.map(\.name).sorted().joined(separator: ","), "rule-errors:\(errors)"]).joined(separator: " ")
-    }
-
-    private static func fixed(_ value: Double, digits: Int = 3) -> String {
-        let scale = Double((0..<digits).reduce(1) { result, _ in result * 10 })
-        let rounded = (value * scale).rounded() / scale
-        var text = String(rounded)
-        let decimals = text.split(separator: ".").last?.count ?? 0
-        if !text.contains(".") { text += "." }
-        return text + String(repeating: "0", count: max(0, digits - decimals))
     }
 }

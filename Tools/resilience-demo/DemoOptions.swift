@@ -42,7 +42,7 @@ struct DemoOptions: Sendable {
         turns data-api's chaos off on every replica (the clean-up after a run
         that ended early). timings takes scripts/bench's health timings
         (detection, recovery, start-up; see HealthTimings.swift); compose
-        reads what scripts/compose-e2e checks (see ComposeChecks.swift).
+        reads what .ci/compose-e2e checks (see ComposeChecks.swift).
 
         Scenarios: \(Scenario.all.map(\.name).joined(separator: ", ")), all
 

@@ -20,6 +20,8 @@ struct ResilienceDemo {
             return await Self.restore(Array(arguments.dropFirst()))
         case "timings":
             exit(await HealthTimings.main(Array(arguments.dropFirst())))
+        case "bench-report":
+            exit(BenchReport.main(Array(arguments.dropFirst())))
         case "compose":
             exit(await ComposeChecks.main(Array(arguments.dropFirst())))
         default:

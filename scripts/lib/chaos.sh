@@ -2,7 +2,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
 # scripts/lib/chaos.sh: data-api's fault injection (PUT /admin/chaos) for
-# scripts/kube-e2e (the demos set it from their Swift driver). The admin token is read from a file into a mode-600 curl header
+# .ci/kube-e2e (the demos set it from their Swift driver). The admin token is read from a file into a mode-600 curl header
 # file (curl -H @FILE), so it never appears in an argv, a log or the output.
 #
 ## chaos_put URL JSON      PUT JSON to URL/admin/chaos; fails on a non-2xx

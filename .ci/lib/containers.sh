@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash source-path=SCRIPTDIR
 #
-# scripts/lib/containers.sh: run compose.yaml for real on a Debian 12 machine
+# .ci/lib/containers.sh: run compose.yaml for real on a Debian 12 machine
 # with no Docker engine and no registry (podman 4.3 + runc, Docker Compose v5
 # from PyPI, locally built stand-ins for every image). Source it after
 # common.sh; executing it only prints this help.
@@ -15,7 +15,7 @@
 ## Images (each reused when present and built from the same inputs):
 ##   ct_base_image            debootstrap bookworm -> localhost/debian:bookworm(-slim)
 ##   ct_standin NAME TAG [podman build args...]
-##                            build deploy/standins/NAME.Dockerfile as TAG
+##                            build .ci/standins/NAME.Dockerfile as TAG
 ##   ct_standins              postgres, redis, prometheus and swift stand-ins
 ## Healthchecks (podman needs systemd to run them by itself):
 ##   ct_ticker_start [SECS]   background loop running `podman healthcheck run`
@@ -38,13 +38,13 @@ if [[ -n ${_RS_CONTAINERS_LOADED:-} ]]; then
 fi
 _RS_CONTAINERS_LOADED=1
 
-# shellcheck source=common.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=../../scripts/lib/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 
 CT_DIR=${CT_DIR:-$RUN_DIR/containers}
 CT_CONF=$CT_DIR/containers.conf
 CT_SOCKET=${CT_SOCKET:-$CT_DIR/podman.sock}
-CT_STANDINS_DIR=$REPO_ROOT/deploy/standins
+CT_STANDINS_DIR=$REPO_ROOT/.ci/standins
 CT_BASE_TAG=localhost/debian:bookworm-slim
 CT_LABEL=io.resilient-services.standin-inputs
 
@@ -90,7 +90,7 @@ ct_install() {
 ct_write_conf() {
     mkdir -p "$CT_DIR"
     cat >"$CT_CONF.tmp" <<'EOF'
-# Written by scripts/lib/containers.sh; passed to podman as CONTAINERS_CONF.
+# Written by .ci/lib/containers.sh; passed to podman as CONTAINERS_CONF.
 [containers]
 # the defaults are above this machine's hard limits (EPERM otherwise)
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]

@@ -1,5 +1,5 @@
 # Local stand-in for the official swift:6.3-bookworm image (no registry here).
-# Built by scripts/lib/containers.sh with the host's toolchain folder mounted at
+# Built by .ci/lib/containers.sh with the host's toolchain folder mounted at
 # /host/toolchain and its Swift package mirror at /host/packages:
 #   podman build -v TOOLCHAIN:/host/toolchain:ro -v MIRROR:/host/packages:ro \
 #     --build-arg PACKAGES_DIR=MIRROR -f swift.Dockerfile -t localhost/swift:6.3-bookworm .

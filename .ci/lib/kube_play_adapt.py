@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Adapt a rendered overlay (kubectl kustomize) to what `podman kube play`
-4.3 (Debian 12) runs, for scripts/kube-e2e. Reads YAML on stdin, writes YAML
+4.3 (Debian 12) runs, for .ci/kube-e2e. Reads YAML on stdin, writes YAML
 on stdout and, on stderr, one line per thing it changed or dropped.
 
     kube_play_adapt.py SECRETS_DIR GATEWAY_PORT DATA_API_PORT POSTGRES_UID VOLUME_PREFIX
