@@ -56,20 +56,6 @@ ct_env() {
     export DOCKER_HOST=unix://$CT_SOCKET
 }
 
-# ct_timed LABEL CMD...: run CMD, then print how long it took.
-ct_timed() {
-    local label=$1 start rc=0
-    shift
-    start=$(_now_us)
-    "$@" || rc=$?
-    if ((rc)); then
-        info "$label: failed after $(ct_elapsed "$start") (exit $rc)"
-    else
-        info "$label: $(ct_elapsed "$start")"
-    fi
-    return "$rc"
-}
-
 # ct_elapsed START_US: seconds since START_US, one decimal.
 ct_elapsed() {
     local d=$(($(_now_us) - $1))
