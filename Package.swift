@@ -59,7 +59,9 @@ let package = Package(
         ),
         .target(
             name: "Gateway",
-            dependencies: ["Shared", .product(name: "AsyncHTTPClient", package: "async-http-client")] + serviceDependencies,
+            // No AsyncHTTPClient: its TLS, HTTP/2 and compression stacks were a
+            // fifth of the binary's code, for two background callers (docs/performance.md).
+            dependencies: ["Shared", .product(name: "NIOHTTP1", package: "swift-nio")] + serviceDependencies,
             path: "Services/gateway/Sources",
             plugins: ["EmbedFiles"]
         ),
