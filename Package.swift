@@ -68,7 +68,17 @@ let package = Package(
         .executableTarget(
             name: "gateway",
             dependencies: ["Gateway", "Shared"],
-            path: "Services/gateway/Main"
+            path: "Services/gateway/Main",
+            // Fewer pages of the binary resident (docs/performance.md, "Footprint"):
+            // relative relocations packed (RELR, lld; glibc >= 2.36) and no symbol
+            // exported to the dynamic table (`-export-dynamic` comes with
+            // --static-swift-stdlib; nothing looks the gateway's symbols up).
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release)
+                )
+            ]
         ),
         .executableTarget(
             name: "resilience-demo",
