@@ -89,6 +89,7 @@ def add_ratios(figures):
         entry["rps_vs_direct"] = ratio(entry.get("rps"), direct.get("rps"))
         entry["rps_vs_haproxy"] = ratio(entry.get("rps"), haproxy.get("rps"))
         entry["p99_vs_haproxy"] = ratio(entry.get("p99_ms"), haproxy.get("p99_ms"))
+        entry["cpu_vs_haproxy"] = ratio(entry.get("cpu_us_per_req"), haproxy.get("cpu_us_per_req"))
 
 
 def load_rows(section, names, extra=()):
@@ -110,12 +111,17 @@ def cmd_report(args):
 
     print(f"\nscripts/bench ({meta.get('mode', '?')} mode), {meta.get('date', '')}")
     print(f"CPU: {meta.get('cpu', '?')} ({meta.get('cores', '?')} cores); wrk {meta.get('wrk_settings', '')}; binaries: {meta.get('build', '?')}")
+    print(f"load average: {meta.get('load_average', '?')} at the start, {meta.get('load_average_after_proxy', '?')} after section 1")
 
     proxy = figures.get("proxy", {})
     rows = load_rows(proxy, ("direct", "nginx", "haproxy", "gateway", "gateway-1loop"),
-                     (("rps_vs_direct", 3), ("rps_vs_haproxy", 3), ("p99_vs_haproxy", 3)))
+                     (("rps_vs_direct", 3), ("rps_vs_haproxy", 3), ("p99_vs_haproxy", 3),
+                      ("cpu_us_per_req", 1), ("cpu_vs_haproxy", 2)))
     table("1. Proxy overhead: GET /api/data from one nginx upstream (medians of the rounds)",
-          ["target", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "req/s vs haproxy", "p99 vs haproxy", "errors"], rows)
+          ["target", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "req/s vs haproxy", "p99 vs haproxy",
+           "CPU us/req", "CPU vs haproxy", "errors"], rows,
+          "CPU us/req: utime + stime of the proxy's processes over each run, divided by its requests "
+          "(steadier than req/s when the machine is shared).")
 
     probes = figures.get("probes", {})
     rows = load_rows(probes, ("ready-cached", "ready-direct", "health-cached", "health-direct"),
