@@ -59,14 +59,26 @@ let package = Package(
         ),
         .target(
             name: "Gateway",
-            dependencies: ["Shared", .product(name: "AsyncHTTPClient", package: "async-http-client")] + serviceDependencies,
+            // No AsyncHTTPClient: its TLS, HTTP/2 and compression stacks were a
+            // fifth of the binary's code, for two background callers (docs/performance.md).
+            dependencies: ["Shared", .product(name: "NIOHTTP1", package: "swift-nio")] + serviceDependencies,
             path: "Services/gateway/Sources",
             plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "gateway",
             dependencies: ["Gateway", "Shared"],
-            path: "Services/gateway/Main"
+            path: "Services/gateway/Main",
+            // Fewer pages of the binary resident (docs/performance.md, "Footprint"):
+            // relative relocations packed (RELR, lld; glibc >= 2.36) and no symbol
+            // exported to the dynamic table (`-export-dynamic` comes with
+            // --static-swift-stdlib; nothing looks the gateway's symbols up).
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+                    .when(platforms: [.linux], configuration: .release)
+                )
+            ]
         ),
         .executableTarget(
             name: "resilience-demo",

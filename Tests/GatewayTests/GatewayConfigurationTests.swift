@@ -19,7 +19,7 @@ import Testing
 
     @Test(arguments: [
         ("UPSTREAM_URLS", "ftp://x"), ("UPSTREAM_URLS", "http://user:pw@h:1"), ("RETRY_MAX_ATTEMPTS", "0"),
-        ("BREAKER_FAILURE_RATE", "2"), ("HEALTH_WEBHOOK_URL", "nope"), ("RETRY_BACKOFF_CAP_MS", "1"),
+        ("BREAKER_FAILURE_RATE", "2"), ("HEALTH_WEBHOOK_URL", "nope"), ("HEALTH_WEBHOOK_URL", "https://hooks.example.com/x"), ("RETRY_BACKOFF_CAP_MS", "1"),
         ("MEMORY_WARN_PERCENT", "101"), ("CLIENT_MAX_HEADER_BYTES", "100"), ("CLIENT_MAX_HEADERS", "0"), ("CLIENT_HEADER_TIMEOUT_MS", "0"), ("CLIENT_IDLE_TIMEOUT_MS", "x"),
     ])
     func rejectsBadSettings(key: String, value: String) {

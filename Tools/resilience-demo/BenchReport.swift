@@ -54,6 +54,7 @@ struct BenchReport {
     /// The figures each run must have recorded, as `section/target/metric`.
     static let required = [
         "proxy/direct/rps", "proxy/nginx/rps", "proxy/haproxy/rps", "proxy/gateway/rps", "proxy/gateway-1loop/rps",
+        "proxy/haproxy/cpu_us_per_req", "proxy/gateway/cpu_us_per_req",
         "probes/ready-cached/rps", "probes/health-cached/rps", "read/gateway-cache-hit/rps", "read/gateway-cache-bypass/rps",
         "ceiling/redis-get/rps", "ceiling/pgbench-select/rps", "recovery/detect-api/ms", "recovery/recover-gateway/ms",
         "footprint/gateway/rss_idle_mib", "footprint/data-api/startup_ms",
@@ -98,6 +99,7 @@ struct BenchReport {
 
     private static let proxyRatios = [
         ("rps_vs_direct", "rps", "direct"), ("rps_vs_haproxy", "rps", "haproxy"), ("p99_vs_haproxy", "p99_ms", "haproxy"),
+        ("cpu_vs_haproxy", "cpu_us_per_req", "haproxy"),
     ]
 
     // MARK: - Tables
@@ -107,6 +109,7 @@ struct BenchReport {
         var out = "\nscripts/bench (\(self.meta["mode"] ?? "?") mode), \(self.meta["date"] ?? "")\n"
         out += "CPU: \(self.meta["cpu"] ?? "?") (\(self.meta["cores"] ?? "?") cores); wrk \(self.meta["wrk_settings"] ?? ""); "
         out += "binaries: \(self.meta["build"] ?? "?")\n"
+        out += "load average: \(self.meta["load_average"] ?? "?") at the start, \(self.meta["load_average_after_proxy"] ?? "?") after section 1\n"
         out += self.proxyTable + self.probesTable + self.readTable + self.recoveryTable + self.footprintTable
         return out
     }
@@ -114,11 +117,18 @@ struct BenchReport {
     private var proxyTable: String {
         let targets = ["direct", "nginx", "haproxy", "gateway", "gateway-1loop"]
         let rows = self.loadRows("proxy", targets) { target in
-            Self.proxyRatios.map { key, metric, reference in Self.format(self.ratio("proxy", metric, target, to: reference), digits: 3) }
+            let ratio = { (metric: String, digits: Int) in Self.format(self.ratio("proxy", metric, target, to: "haproxy"), digits: digits) }
+            return [Self.format(self.ratio("proxy", "rps", target, to: "direct"), digits: 3), ratio("rps", 3), ratio("p99_ms", 3)]
+                + [Self.format(self.median("proxy", target, "cpu_us_per_req"), digits: 1), ratio("cpu_us_per_req", 2)]
         }
         return Self.table(
             "1. Proxy overhead: GET /api/data from one nginx upstream (medians of the rounds)",
-            header: ["target", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "req/s vs haproxy", "p99 vs haproxy", "errors"], rows: rows
+            header: [
+                "target", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "req/s vs haproxy", "p99 vs haproxy", "CPU us/req", "CPU vs haproxy", "errors",
+            ],
+            rows: rows,
+            note: "CPU us/req: utime + stime of the proxy's processes over each run, divided by its requests "
+                + "(steadier than req/s when the machine is shared)."
         )
     }
 

@@ -1,7 +1,7 @@
-import AsyncHTTPClient
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Shared
 
@@ -11,7 +11,7 @@ public func buildApplication(_ configuration: GatewayConfiguration, logger: Logg
 }
 
 /// The gateway's pieces, wired together. Services in start order (shutdown is
-/// the reverse): HTTP client, endpoint set (DNS), own health monitor,
+/// the reverse): endpoint set (DNS), own health monitor,
 /// upstream poller, then the HTTP server.
 struct GatewayParts {
     let health: HealthEndpoints
@@ -25,15 +25,9 @@ struct GatewayParts {
         let telemetry = Telemetry()
         let metrics = GatewayMetrics(telemetry: telemetry)
         let lifecycle = LifecycleState()
-        // The upstream health poller and the webhook call out with
-        // AsyncHTTPClient; client requests go through the proxy (``ProxyHandler``).
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(connect: configuration.connectTimeout.timeAmount, read: configuration.perTryTimeout.timeAmount)
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        clientConfiguration.redirectConfiguration = .disallow
-        clientConfiguration.decompression = .disabled
-        clientConfiguration.tracing.tracer = nil
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        // The upstream health poller and the webhook call out with their own
+        // small client; client requests go through the proxy (``ProxyHandler``).
+        let client = OutboundClient(group: MultiThreadedEventLoopGroup.singleton, connectTimeout: configuration.connectTimeout.timeAmount)
         let endpoints = EndpointSet(configuration: configuration, logger: logger)
         let monitor = HealthMonitor(
             serviceId: "gateway",
@@ -84,7 +78,7 @@ struct GatewayParts {
             router: router,
             server: EdgeHTTP1Channel.server(configuration.edge, proxy: proxy),
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gateway"),
-            services: [HTTPClientService(client: client), endpoints, monitor, poller],
+            services: [endpoints, monitor, poller],
             logger: logger
         )
     }

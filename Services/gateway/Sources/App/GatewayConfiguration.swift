@@ -123,8 +123,9 @@ public struct GatewayConfiguration: ServiceConfiguration {
         self.readyRequiresUpstream = try reader.bool("READY_REQUIRES_UPSTREAM", default: false)
         self.panicRouting = try reader.bool("PANIC_ROUTING", default: true)
         if let raw = reader.string("HEALTH_WEBHOOK_URL") {
-            guard let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw ConfigError(setting: "HEALTH_WEBHOOK_URL", problem: "must be an http(s) URL")
+            guard let url = URL(string: raw), url.scheme == "http", url.host != nil else {
+                // No TLS in the gateway: an https receiver is reached through a relay (a sidecar, an egress proxy).
+                throw ConfigError(setting: "HEALTH_WEBHOOK_URL", problem: "must be an http:// URL (the gateway sends no TLS; use a relay for https)")
             }
             self.webhookURL = url
         }

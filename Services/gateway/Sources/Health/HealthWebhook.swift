@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,20 +5,21 @@ import Foundation
 #endif
 import Logging
 import NIOCore
+import NIOHTTP1
 import Shared
 import Synchronization
 
 /// Alerting: POSTs `{"service","from","to","time"}` as JSON to
-/// `HEALTH_WEBHOOK_URL` on every change of the gateway's overall status, in
-/// the background, with up to 3 tries (backoff with full jitter); never blocks
-/// a request or the poller.
+/// `HEALTH_WEBHOOK_URL` (plain `http`) on every change of the gateway's
+/// overall status, in the background, with up to 3 tries of 5 s each
+/// (backoff with full jitter); never blocks a request or the poller.
 final class HealthWebhook: Sendable {
     let url: URL?
-    let client: HTTPClient
+    let client: OutboundClient
     let logger: Logger
     private let last = Mutex<HealthStatus?>(nil)
 
-    init(url: URL?, client: HTTPClient, logger: Logger) {
+    init(url: URL?, client: OutboundClient, logger: Logger) {
         self.url = url
         self.client = client
         self.logger = logger
@@ -40,18 +40,18 @@ final class HealthWebhook: Sendable {
     }
 
     private func post(_ payload: [String: String], to url: URL) async {
+        var target = url.path(percentEncoded: true)
+        if target.isEmpty { target = "/" }
+        if let query = url.query(percentEncoded: true) { target += "?" + query }
+        let destination = OutboundClient.Destination(url)
+        let body = (try? JSONEncoder().encode(payload)).map { ByteBuffer(bytes: $0) }
         var backoff = Backoff(base: .milliseconds(200), cap: .seconds(2))
         for attempt in 1...3 {
-            do {
-                var request = HTTPClientRequest(url: url.absoluteString)
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(payload)))
-                let response = try await self.client.execute(request, timeout: .seconds(5))
-                // Read (and drop) the answer, so the connection goes back to the pool.
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                if (200..<300).contains(Int(response.status.code)) { return }
-            } catch {}
+            let response = try? await self.client.execute(
+                .POST, target, to: destination, headers: ["Content-Type": "application/json"], body: body,
+                timeout: .seconds(5), maxBodyBytes: 64 * 1024
+            )
+            if let response, (200..<300).contains(response.status) { return }
             if attempt < 3 { try? await Task.sleep(for: backoff.next()) }
         }
         self.logger.error("health webhook failed after 3 tries")

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import NIOCore
 import NIOPosix
 import Shared
@@ -31,11 +30,6 @@ struct ProxyError: Error, SafeErrorDescription, Hashable {
 
     static func classify(_ error: any Error) -> Failure {
         if let error = error as? ProxyError, error == .perTryTimeout { return .timeout }
-        if let error = error as? HTTPClientError {
-            if error == .connectTimeout { return .connect }
-            if error == .deadlineExceeded || error == .readTimeout { return .timeout }
-            return .reset
-        }
         if error is NIOConnectionError { return .connect }
         if let error = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) { return .connect }
         if case ChannelError.connectTimeout = error { return .connect }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -26,7 +25,7 @@ import Shared
 /// from then on it knows its upstreams' state.
 struct UpstreamHealthPoller: Service {
     let endpoints: EndpointSet
-    let client: HTTPClient
+    let client: OutboundClient
     let configuration: GatewayConfiguration
     let metrics: GatewayMetrics
     let logger: Logger
@@ -59,16 +58,13 @@ struct UpstreamHealthPoller: Service {
         var report: HealthReport?
         var output: String?
         do {
-            let request = HTTPClientRequest(url: endpoint.url + self.configuration.upstreamHealthPath)
-            let timeout = self.configuration.upstreamHealth.timeout
-            let response = try await withTimeout(timeout, error: ProxyError.perTryTimeout) {
-                let response = try await self.client.execute(request, timeout: timeout.timeAmount)
-                let body = try await response.body.collect(upTo: 256 * 1024)
-                return (response.status.code, body)
-            }
-            report = try? JSONDecoder().decode(HealthReport.self, from: Data(buffer: response.1))
-            success = (200..<300).contains(response.0)
-            output = success ? nil : (report?.output ?? "HTTP \(response.0)")
+            let response = try await self.client.execute(
+                .GET, self.configuration.upstreamHealthPath, to: OutboundClient.Destination(endpoint),
+                timeout: self.configuration.upstreamHealth.timeout.timeAmount, maxBodyBytes: 256 * 1024
+            )
+            report = try? JSONDecoder().decode(HealthReport.self, from: Data(response.body.readableBytesView))
+            success = (200..<300).contains(response.status)
+            output = success ? nil : (report?.output ?? "HTTP \(response.status)")
         } catch {
             output = ProxyError.describe(error)
         }
@@ -92,16 +88,13 @@ struct UpstreamHealthPoller: Service {
     private func probeBreaker(_ endpoint: Endpoint) async {
         for _ in 0..<self.configuration.breaker.halfOpenProbes {
             guard endpoint.wantsBreakerProbe(now: .now), endpoint.tryAcquire(now: .now) else { return }
-            let timeout = self.configuration.perTryTimeout
             var outcome: String
             do {
-                let request = HTTPClientRequest(url: endpoint.url + self.configuration.breakerProbePath)
-                let code = try await withTimeout(timeout, error: ProxyError.perTryTimeout) {
-                    let response = try await self.client.execute(request, timeout: timeout.timeAmount)
-                    _ = try await response.body.collect(upTo: 256 * 1024)
-                    return Int(response.status.code)
-                }
-                outcome = String(code)
+                let response = try await self.client.execute(
+                    .GET, self.configuration.breakerProbePath, to: OutboundClient.Destination(endpoint),
+                    timeout: self.configuration.perTryTimeout.timeAmount, maxBodyBytes: 256 * 1024
+                )
+                outcome = String(response.status)
             } catch {
                 outcome = ProxyError.classify(error).rawValue
             }
