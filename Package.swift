@@ -11,6 +11,18 @@ let serviceDependencies: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
 ]
 
+/// How both services' release binaries are linked, for fewer of their pages
+/// resident (docs/performance.md, "Footprint"): relative relocations packed
+/// (RELR, lld; glibc >= 2.36) and no symbol exported to the dynamic table
+/// (`-export-dynamic` comes with --static-swift-stdlib; nothing looks the
+/// services' symbols up).
+let serviceLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+        .when(platforms: [.linux], configuration: .release)
+    )
+]
+
 let package = Package(
     name: "resilient-services",
     platforms: [.macOS(.v15)],
@@ -55,7 +67,8 @@ let package = Package(
         .executableTarget(
             name: "data-api",
             dependencies: ["DataAPI", "Shared"],
-            path: "Services/data-api/Main"
+            path: "Services/data-api/Main",
+            linkerSettings: serviceLinkerSettings
         ),
         .target(
             name: "Gateway",
@@ -69,16 +82,7 @@ let package = Package(
             name: "gateway",
             dependencies: ["Gateway", "Shared"],
             path: "Services/gateway/Main",
-            // Fewer pages of the binary resident (docs/performance.md, "Footprint"):
-            // relative relocations packed (RELR, lld; glibc >= 2.36) and no symbol
-            // exported to the dynamic table (`-export-dynamic` comes with
-            // --static-swift-stdlib; nothing looks the gateway's symbols up).
-            linkerSettings: [
-                .unsafeFlags(
-                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
-                    .when(platforms: [.linux], configuration: .release)
-                )
-            ]
+            linkerSettings: serviceLinkerSettings
         ),
         .executableTarget(
             name: "resilience-demo",
