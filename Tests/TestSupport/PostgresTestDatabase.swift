@@ -3,27 +3,14 @@ import Foundation
 /// One database on a ``PostgresTestServer``: what a test's services connect
 /// to, and what reached it, read from the server's log (whose lines name
 /// their database, so other tests' statements on a shared server don't count).
-public final class PostgresTestDatabase: Sendable {
+public struct PostgresTestDatabase: Sendable {
     /// The server it is on (a test stops only a server of its own).
     public let server: PostgresTestServer
     /// The database's name (`app`, or `test_N` on the shared server).
     public let name: String
-    private let dropOnRelease: Bool
 
     /// The server's `log_line_prefix`: time, process, then `db=NAME`.
     static let logLinePrefix = "%m [%p] db=%d "
-
-    init(server: PostgresTestServer, name: String, dropOnRelease: Bool = false) {
-        self.server = server
-        self.name = name
-        self.dropOnRelease = dropOnRelease
-    }
-
-    deinit {
-        guard self.dropOnRelease else { return }
-        let drop = self.server.app.psqlCommand("DROP DATABASE \(self.name) WITH (FORCE)")
-        BackgroundTeardown.run { _ = try? runCommand(drop) }
-    }
 
     /// The libpq URI without the password (pass it apart, as production does).
     public var url: String { "postgresql://app@127.0.0.1:\(self.server.port)/\(self.name)" }
@@ -33,14 +20,11 @@ public final class PostgresTestDatabase: Sendable {
     /// Runs SQL as `app` through psql over the Unix socket; returns unaligned output.
     @discardableResult
     public func psql(_ sql: String) throws -> String {
-        try runCommand(self.psqlCommand(sql)).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    func psqlCommand(_ sql: String) -> [String] {
-        [
+        let arguments = [
             "psql", "-h", self.server.directory.path, "-p", String(self.server.port), "-U", "app", "-d", self.name,
             "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql,
         ]
+        return try runCommand(arguments).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// How many statements containing `text` this database received between

@@ -119,11 +119,13 @@ public final class PostgresTestServer: @unchecked Sendable {
         try self.asOwner(["\(self.binaries)/pg_ctl", "-D", self.dataDirectory, "-m", mode, "-w", "-t", "30", "stop"])
     }
 
-    /// A new, empty database (from `template0`), dropped when released.
+    /// A new, empty database (from `template0`). It is never dropped: on
+    /// PostgreSQL 15 a `DROP DATABASE` waits for a checkpoint and for every
+    /// backend of the server; the cluster's folder goes when the server does.
     public func createDatabase() throws -> PostgresTestDatabase {
         let name = "test_\(Self.createdDatabases.add(1, ordering: .relaxed).newValue)"
         try self.app.psql("CREATE DATABASE \(name) TEMPLATE template0")
-        return PostgresTestDatabase(server: self, name: name, dropOnRelease: true)
+        return PostgresTestDatabase(server: self, name: name)
     }
 
     private func asOwner(_ arguments: [String]) throws {
