@@ -7,14 +7,9 @@ import TestSupport
 import Testing
 
 /// End to end: the built `data-api` binary (`DATA_API_BIN`, or the one
-/// `swift build` made next to these tests) as a process, against real PostgreSQL and Redis.
+/// `swift build` made next to these tests) as a process, against real
+/// PostgreSQL and Redis: servers of the test's own when it stops them.
 @Suite(.serialized) struct DataAPIProcessTests {
-    let servers: Servers
-
-    init() async throws {
-        self.servers = try await Servers()
-    }
-
     static var binary: String {
         get throws { try builtBinary("data-api", variable: "DATA_API_BIN") }
     }
@@ -24,9 +19,12 @@ import Testing
         let pid: pid_t
         let port: Int
         let logPath: String
+        /// The databases it uses: released after it is killed, never under it.
+        let stores: DataStores
         var exited: Int32?
 
-        init(environment: [String: String]) throws {
+        init(_ stores: DataStores, environment: [String: String]) throws {
+            self.stores = stores
             self.port = try freePort()
             self.logPath = NSTemporaryDirectory() + "data-api-\(UUID().uuidString).log"
             var environment = environment
@@ -73,15 +71,16 @@ import Testing
         return HTTPResult(status: Int(response.status.code), body: String(buffer: bytes), headers: response.headers)
     }
 
-    func start(_ extra: [String: String] = [:]) async throws -> Running {
-        let running = try Running(environment: self.servers.environment(extra))
+    func start(_ stores: DataStores, _ extra: [String: String] = [:]) async throws -> Running {
+        let running = try Running(stores, environment: stores.appEnvironment(extra))
         try await waitUntil("data-api ready") { try await self.request(running, .GET, "/health/ready").status == 200 }
         return running
     }
 
     @Test func fullLifecycleAgainstRealServers() async throws {
         let adminToken = "admin-secret-token-4242424242"
-        let running = try await self.start(["ADMIN_TOKEN": adminToken, "LOG_LEVEL": "debug"])
+        let stores = try await DataStores.own()
+        let running = try await self.start(stores, ["ADMIN_TOKEN": adminToken, "LOG_LEVEL": "debug"])
         var healthBodies: [String] = []
 
         // CRUD and the cache.
@@ -95,18 +94,18 @@ import Testing
         healthBodies.append(try await self.request(running, .GET, "/health").body)
 
         // Redis stops: warn, still ready, reads bypass the cache.
-        try await offloaded { [redis = self.servers.redis] in redis.stop() }
+        try await offloaded { [redis = stores.redis.server] in try redis.stop() }
         try await waitUntil("health warn") { try await self.request(running, .GET, "/health").body.contains(#""status":"warn""#) }
         healthBodies.append(try await self.request(running, .GET, "/health").body)
         #expect(try await self.request(running, .GET, "/health/ready").status == 200)
         let bypass = try await self.request(running, .GET, location)
         #expect(bypass.status == 200)
         #expect(bypass.headers.first(name: "X-Cache") == "bypass")
-        try await offloaded { [redis = self.servers.redis] in try redis.start() }
+        try await offloaded { [redis = stores.redis.server] in try redis.start() }
         try await waitUntil("health pass") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
 
         // PostgreSQL stops: not ready, writes 503; it comes back without a restart of data-api.
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.stop(mode: "immediate") }
         try await waitUntil("not ready") { try await self.request(running, .GET, "/health/ready").status == 503 }
         healthBodies.append(try await self.request(running, .GET, "/health").body)
         let write = try await self.request(running, .POST, "/api/items", body: #"{"name":"refused"}"#)
@@ -115,7 +114,7 @@ import Testing
         healthBodies.append(write.body)
         #expect(try await Self.probe(["healthcheck", "--ready"], port: running.port) == 1, "the container probe sees not ready")
         #expect(try await Self.probe(["healthcheck", "--live"], port: running.port) == 0, "but still live")
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.start() }
         try await waitUntil("ready again") { try await self.request(running, .GET, "/health/ready").status == 200 }
         #expect(try await Self.probe(["healthcheck"], port: running.port) == 0, "ready is the default probe")
         #expect(try await self.request(running, .POST, "/api/items", body: #"{"name":"after restart"}"#).status == 201)
@@ -128,11 +127,11 @@ import Testing
         #expect(log.contains("health check changed status"))
 
         // No secret anywhere in what it said.
-        for secret in [self.servers.postgres.password, self.servers.redis.password, adminToken] {
+        for secret in [stores.postgres.password, stores.redis.password, adminToken] {
             #expect(!log.contains(secret), "a secret leaked into the log")
             for body in healthBodies { #expect(!body.contains(secret), "a secret leaked into a body") }
         }
-        for body in healthBodies { #expect(!body.contains(":\(self.servers.postgres.port)"), "a data-store address leaked") }
+        for body in healthBodies { #expect(!body.contains(":\(stores.postgres.server.port)"), "a data-store address leaked") }
     }
 
     /// `LOG_FORMAT=json`: every line the process writes is one JSON object
@@ -140,15 +139,16 @@ import Testing
     /// transition carries its cause, and no secret appears.
     @Test func jsonLogsAreOneObjectPerLineWithoutSecrets() async throws {
         let adminToken = "admin-secret-token-4242424242"
-        let running = try await self.start(["ADMIN_TOKEN": adminToken, "LOG_FORMAT": "json", "LOG_LEVEL": "debug"])
+        let stores = try await DataStores.own()
+        let running = try await self.start(stores, ["ADMIN_TOKEN": adminToken, "LOG_FORMAT": "json", "LOG_LEVEL": "debug"])
         let chaos = try await self.request(
             running, .PUT, "/admin/chaos", body: #"{"errorRate":0,"latencyMs":0}"#,
             headers: [("Authorization", "Bearer \(adminToken)"), ("X-Request-ID", "json-log-test-1")]
         )
         #expect(chaos.status == 200)
-        try await offloaded { [redis = self.servers.redis] in redis.stop() }
+        try await offloaded { [redis = stores.redis.server] in try redis.stop() }
         try await waitUntil("health warn") { try await self.request(running, .GET, "/health").body.contains(#""status":"warn""#) }
-        try await offloaded { [redis = self.servers.redis] in try redis.start() }
+        try await offloaded { [redis = stores.redis.server] in try redis.start() }
         #expect(try await running.terminate() == 0)
 
         let log = running.log
@@ -168,23 +168,24 @@ import Testing
         let transitions = entries.filter { $0["message"] as? String == "health check changed status" }.compactMap { $0["metadata"] as? [String: String] }
         #expect(transitions.contains { $0["check"] == "redis:responseTime" && $0["to"] == "fail" && $0["cause"] != nil })
         #expect(entries.contains { $0["message"] as? String == "shutdown requested: draining" })
-        for secret in [self.servers.postgres.password, self.servers.redis.password, adminToken] {
+        for secret in [stores.postgres.password, stores.redis.password, adminToken] {
             #expect(!log.contains(secret), "a secret leaked into the log")
         }
     }
 
     @Test func passwordsFromFiles() async throws {
+        let stores = try await DataStores.shared()
         let directory = NSTemporaryDirectory() + "secrets-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Data((self.servers.postgres.password + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/pg"))
-        try Data(self.servers.redis.password.utf8).write(to: URL(fileURLWithPath: directory + "/redis"))
-        var environment = self.servers.environment()
+        try Data((stores.postgres.password + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/pg"))
+        try Data(stores.redis.password.utf8).write(to: URL(fileURLWithPath: directory + "/redis"))
+        var environment = stores.appEnvironment()
         environment["DATABASE_PASSWORD"] = nil
         environment["REDIS_PASSWORD"] = nil
         environment["DATABASE_PASSWORD_FILE"] = directory + "/pg"
         environment["REDIS_PASSWORD_FILE"] = directory + "/redis"
-        let running = try Running(environment: environment)
+        let running = try Running(stores, environment: environment)
         try await waitUntil("ready with file secrets") { try await self.request(running, .GET, "/health").body.contains(#""status":"pass""#) }
         #expect(try await running.terminate() == 0)
     }

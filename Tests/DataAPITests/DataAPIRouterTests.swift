@@ -9,60 +9,21 @@ import Testing
 
 @testable import DataAPI
 
-/// The production app (``buildApplication``) driven in-process, against real
-/// PostgreSQL and Redis servers of its own.
+/// The production app (``buildApplication``) driven in-process, against
+/// databases of its own on the shared PostgreSQL and Redis (``DataStores``);
+/// with either of them down: ``DataAPIOutageTests``.
 @Suite(.serialized) struct DataAPIRouterTests {
-    let servers: Servers
+    let stores: DataStores
 
     init() async throws {
-        self.servers = try await Servers()
+        self.stores = try await DataStores.shared()
     }
 
     @Test func originalEndpoint() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let response = try await client.json(.get, "/api/data")
             #expect(response.status == .ok)
             #expect(response.text == #"{"message":"Hello from the microservice!"}"#)
-        }
-    }
-
-    /// Before its schema is there, data-api answers what needs it with a
-    /// 503 "Starting" (a request in that window used to meet a missing
-    /// table: 500).
-    @Test func itemRoutesWaitForStartUp() async throws {
-        try self.servers.postgres.stop()
-        defer { try? self.servers.postgres.start() }
-        let app = buildApplication(try self.servers.configuration(), logger: Logger(label: "data-api-test"))
-        try await app.test(.router) { client in
-            for (method, uri) in [(HTTPRequest.Method.get, "/api/items"), (.get, "/api/items/1"), (.post, "/api/items")] {
-                let response = try await client.json(method, uri, method == .post ? #"{"name":"x"}"# : nil)
-                #expect(response.status == .serviceUnavailable, "\(method) \(uri)")
-                #expect(response.headers[.retryAfter] == "1")
-                #expect(response.text.contains(#""title":"Starting""#), "\(method) \(uri): \(response.text)")
-            }
-            #expect(try await client.json(.get, "/api/data").status == .ok)
-        }
-    }
-
-    /// The first item request the start-up gate lets through finds data-api
-    /// ready: the gate opens only after a PostgreSQL check run that follows
-    /// the schema. With a one-minute check interval the periodic run that
-    /// failed while PostgreSQL was down would otherwise report `fail` for a
-    /// minute while `/api/items` already answered `200` (kube-e2e saw this
-    /// window, one second wide, once: the gateway answered 200 while
-    /// data-api was not ready).
-    @Test func readyByTheFirstItemResponse() async throws {
-        try self.servers.postgres.stop()
-        defer { try? self.servers.postgres.start() }
-        let configuration = try self.servers.configuration(["HEALTH_INTERVAL_MS": "60000"])
-        let app = buildApplication(configuration, logger: Logger(label: "data-api-test"))
-        try await app.test(.router) { client in
-            #expect(try await client.json(.get, "/api/items").status == .serviceUnavailable)
-            #expect(try await client.json(.get, "/health/ready").status == .serviceUnavailable)
-            try self.servers.postgres.start()
-            try await waitUntil("the first item response") { try await client.json(.get, "/api/items").status == .ok }
-            let ready = try await client.json(.get, "/health/ready")
-            #expect(ready.status == .ok, "\(ready.text)")
         }
     }
 
@@ -72,9 +33,9 @@ import Testing
     /// first one's query waits; and a read after an update is not served by a query
     /// that began before it.
     @Test func concurrentReadsOfOneItemShareOneQuery() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let item = try await client.json(.post, "/api/items", #"{"name":"hot"}"#).decode(Item.self)
-            let postgres = self.servers.postgres
+            let postgres = self.stores.postgres
             try await offloaded { try postgres.psql("SELECT 'stampede-start'") }
             let lock = Task { try await offloaded { try postgres.psql("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;") } }
             try await waitUntil("the table locked") {
@@ -99,7 +60,7 @@ import Testing
     }
 
     @Test func crudRoundTripWithCacheAndVersions() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let created = try await client.json(.post, "/api/items", #"{"name":"Widget","description":"blue"}"#)
             #expect(created.status == .created)
             let item = try created.decode(Item.self)
@@ -130,12 +91,12 @@ import Testing
             #expect(try await client.json(.delete, "/api/items/\(item.id)").status == .noContent)
             #expect(try await client.json(.get, "/api/items/\(item.id)").status == .notFound)
             #expect(try await client.json(.delete, "/api/items/\(item.id)").status == .notFound)
-            #expect(try self.servers.redis.cli(["EXISTS", ItemCache.key(item.id)]) == "0")
+            #expect(try self.stores.redis.cli(["EXISTS", ItemCache.key(item.id)]) == "0")
         }
     }
 
     @Test func keysetPagination() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             var ids: [Int] = []
             for index in 0..<5 {
                 ids.append(try await client.json(.post, "/api/items", #"{"name":"item \#(index)"}"#).decode(Item.self).id)
@@ -156,8 +117,8 @@ import Testing
     }
 
     @Test func badInputGetsAClearProblemAndChangesNothing() async throws {
-        try await self.servers.withApp { client in
-            let before = try self.servers.postgres.psql("SELECT count(*) FROM items")
+        try await self.stores.withApp { client in
+            let before = try self.stores.postgres.psql("SELECT count(*) FROM items")
             let cases: [(HTTPRequest.Method, String, String?, HTTPFields, HTTPResponse.Status)] = [
                 (.post, "/api/items", "{not json", [:], .badRequest),
                 (.post, "/api/items", #"{"name": 12}"#, [:], .badRequest),
@@ -182,7 +143,7 @@ import Testing
             let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: validation.body)) as? [String: Any])
             let fields = (problem["errors"] as? [[String: String]])?.compactMap { $0["field"] }
             #expect(fields == ["name", "description"])
-            #expect(try self.servers.postgres.psql("SELECT count(*) FROM items") == before)
+            #expect(try self.stores.postgres.psql("SELECT count(*) FROM items") == before)
         }
     }
 
@@ -198,7 +159,7 @@ import Testing
             if let description { object["description"] = description }
             return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
         }
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let within = [
                 try body(name: String(repeating: accent, count: 100)),
                 try body(name: String(repeating: flag, count: 100)),
@@ -238,7 +199,7 @@ import Testing
     /// them is the item's version; one beyond PostgreSQL's integer, or a tag
     /// that is no version at all, never matches (412, not a 500 or a 400).
     @Test func ifMatchIsAListOfEntityTags() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let item = try await client.json(.post, "/api/items", #"{"name":"versioned"}"#).decode(Item.self)
             for ifMatch in [#""99999999999""#, "garbage", #""abc", W/"x""#, "0"] {
                 let response = try await client.json(.put, "/api/items/\(item.id)", #"{"name":"x"}"#, headers: [.ifMatch: ifMatch])
@@ -252,7 +213,7 @@ import Testing
     }
 
     @Test func idempotencyKeyCreatesExactlyOnce() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let key = UUID().uuidString
             let first = try await client.json(.post, "/api/items", #"{"name":"once"}"#, headers: [.idempotencyKey: key])
             #expect(first.status == .created)
@@ -261,14 +222,14 @@ import Testing
             #expect(again.headers[.location] == first.headers[.location])
             #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(again.text == first.text)
-            #expect(try self.servers.postgres.psql("SELECT count(*) FROM items WHERE name = 'once'") == "1")
+            #expect(try self.stores.postgres.psql("SELECT count(*) FROM items WHERE name = 'once'") == "1")
             let reused = try await client.json(.post, "/api/items", #"{"name":"different"}"#, headers: [.idempotencyKey: key])
             #expect(reused.status == .unprocessableContent)
         }
     }
 
     @Test func concurrentRetriesWithOneKeyCreateOneItem() async throws {
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let key = UUID().uuidString
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<6 {
@@ -277,13 +238,13 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.allSatisfy { $0 == .created })
-            #expect(try self.servers.postgres.psql("SELECT count(*) FROM items WHERE name = 'race'") == "1")
+            #expect(try self.stores.postgres.psql("SELECT count(*) FROM items WHERE name = 'race'") == "1")
         }
     }
 
     @Test func adminChaosNeedsTheTokenAndInjectsFaults() async throws {
         let token = "admin-token-0123456789abcdef"
-        try await self.servers.withApp(["ADMIN_TOKEN": token]) { client in
+        try await self.stores.withApp(["ADMIN_TOKEN": token]) { client in
             #expect(try await client.json(.put, "/admin/chaos", #"{"errorRate":1,"latencyMs":0}"#).status == .unauthorized)
             let wrong = try await client.json(.put, "/admin/chaos", #"{"errorRate":1,"latencyMs":0}"#, headers: [.authorization: "Bearer nope"])
             #expect(wrong.status == .unauthorized)
@@ -320,7 +281,7 @@ import Testing
             _ = try await client.json(.put, "/admin/chaos", #"{"errorRate":0,"latencyMs":0}"#, headers: [.authorization: "Bearer \(token)"])
             #expect(try await client.json(.get, "/api/items/7").status == .notFound, "a PUT without failPath clears it")
         }
-        try await self.servers.withApp { client in
+        try await self.stores.withApp { client in
             let status = try await client.json(.put, "/admin/chaos", "{}").status
             #expect(status == .notFound, "no admin routes without ADMIN_TOKEN")
         }
@@ -329,7 +290,7 @@ import Testing
     /// Every path answers a method it doesn't declare with 405 and its
     /// `Allow`; unknown paths stay 404.
     @Test func undeclaredMethodsAre405WithAllow() async throws {
-        try await self.servers.withApp(["ADMIN_TOKEN": "admin-token-0123456789abcdef"]) { client in
+        try await self.stores.withApp(["ADMIN_TOKEN": "admin-token-0123456789abcdef"]) { client in
             let paths = [
                 ("/api/data", "GET, HEAD, OPTIONS"), ("/api/items", "GET, HEAD, POST, OPTIONS"),
                 ("/api/items/1", "GET, HEAD, PUT, DELETE, OPTIONS"), ("/health", "GET, HEAD, OPTIONS"),
@@ -351,66 +312,18 @@ import Testing
 
     @Test func probesNeverReachPostgres() async throws {
         // A long interval: the background check runs about once during the test.
-        try await self.servers.withApp(["HEALTH_INTERVAL_MS": "5000"]) { client in
-            try self.servers.postgres.psql("SELECT 'probe-count-start'")
+        try await self.stores.withApp(["HEALTH_INTERVAL_MS": "5000"]) { client in
+            try self.stores.postgres.psql("SELECT 'probe-count-start'")
             for _ in 0..<1000 {
                 #expect(try await client.json(.get, "/health/ready").status == .ok)
             }
             for _ in 0..<100 {
                 #expect(try await client.json(.get, "/health").status == .ok)
             }
-            try self.servers.postgres.psql("SELECT 'probe-count-end'")
-            let statements = try self.servers.postgres.loggedStatements(between: "probe-count-start", and: "probe-count-end")
+            try self.stores.postgres.psql("SELECT 'probe-count-end'")
+            let statements = try self.stores.postgres.loggedStatements(between: "probe-count-start", and: "probe-count-end")
             // At most the background check's own SELECT 1 (one per interval).
             #expect(statements.count <= 2, "\(statements.count) statements reached PostgreSQL during 1,100 probes")
-        }
-    }
-
-    @Test func redisDownMeansBypassAndWarnButStillReady() async throws {
-        try await self.servers.withApp { client in
-            let item = try await client.json(.post, "/api/items", #"{"name":"cached"}"#).decode(Item.self)
-            try await offloaded { [redis = self.servers.redis] in redis.stop() }
-            defer { try? self.servers.redis.start() }
-            try await waitUntil("health warn") {
-                try await client.json(.get, "/health").decode(HealthReport.self).status == .warn
-            }
-            let health = try await client.json(.get, "/health")
-            #expect(health.status == .ok)
-            #expect(try health.decode(HealthReport.self).checks?["redis:responseTime"]?.first?.status == .fail)
-            #expect(try await client.json(.get, "/health/ready").status == .ok)
-            let read = try await client.json(.get, "/api/items/\(item.id)")
-            #expect(read.status == .ok)
-            #expect(read.headers[.xCache] == "bypass")
-            #expect(try await client.json(.put, "/api/items/\(item.id)", #"{"name":"still writable"}"#).status == .ok)
-            try await offloaded { [redis = self.servers.redis] in try redis.start() }
-            try await waitUntil("health pass") {
-                try await client.json(.get, "/health").decode(HealthReport.self).status == .pass
-            }
-            #expect(try await client.json(.get, "/api/items/\(item.id)").headers[.xCache] == "miss")
-        }
-    }
-
-    @Test func postgresDownServesCachedReadsAndRefusesWrites() async throws {
-        try await self.servers.withApp { client in
-            let item = try await client.json(.post, "/api/items", #"{"name":"survivor"}"#).decode(Item.self)
-            _ = try await client.json(.get, "/api/items/\(item.id)")  // fills the cache
-            try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
-            defer { try? self.servers.postgres.start() }
-            try await waitUntil("not ready") { try await client.json(.get, "/health/ready").status == .serviceUnavailable }
-            #expect(try await client.json(.get, "/health").status == .serviceUnavailable)
-            #expect(try await client.json(.get, "/health/live").status == .ok)
-            let cached = try await client.json(.get, "/api/items/\(item.id)")
-            #expect(cached.status == .ok)
-            #expect(cached.headers[.xCache] == "hit")
-            let write = try await client.json(.post, "/api/items", #"{"name":"lost?"}"#)
-            #expect(write.status == .serviceUnavailable)
-            #expect(write.headers[.retryAfter] != nil)
-            #expect(write.headers[.contentType] == "application/problem+json")
-            #expect(!write.text.contains(String(self.servers.postgres.port)), "no data-store address in error bodies")
-            #expect(try await client.json(.get, "/api/items?limit=5").status == .serviceUnavailable)
-            try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
-            try await waitUntil("ready again") { try await client.json(.get, "/health/ready").status == .ok }
-            #expect(try await client.json(.post, "/api/items", #"{"name":"after"}"#).status == .created)
         }
     }
 }

@@ -13,11 +13,11 @@ import Testing
 /// registers is documented, and every documented operation is registered
 /// and answers (neither 404 nor 405) on the production app.
 @Suite(.serialized) struct OpenAPIContractTests {
-    let servers: Servers
+    let stores: DataStores
     static let token = "admin-token-0123456789abcdef"
 
     init() async throws {
-        self.servers = try await Servers()
+        self.stores = try await DataStores.shared()
     }
 
     static func documented() throws -> [OpenAPIOperations.Operation] {
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func registeredRoutesAndDocumentedOperationsAreTheSame() throws {
-        let parts = DataAPIParts(try self.servers.configuration(["ADMIN_TOKEN": Self.token]), logger: Logger(label: "contract"))
+        let parts = DataAPIParts(try self.stores.configuration(["ADMIN_TOKEN": Self.token]), logger: Logger(label: "contract"))
         let registered = Set(parts.routes.map { "\($0.method.rawValue) \($0.path.description)" })
         let documented = Set(try Self.documented().map(\.description))
         #expect(registered.subtracting(documented).isEmpty, "registered, not in docs/openapi.yaml: \(registered.subtracting(documented).sorted())")
@@ -35,7 +35,7 @@ import Testing
     @Test func everyDocumentedOperationAnswers() async throws {
         // Deletes last, so the other operations find the item.
         let operations = try Self.documented().sorted { ($0.method == "DELETE" ? 1 : 0) < ($1.method == "DELETE" ? 1 : 0) }
-        try await self.servers.withApp(["ADMIN_TOKEN": Self.token]) { client in
+        try await self.stores.withApp(["ADMIN_TOKEN": Self.token]) { client in
             let item = try await client.json(.post, "/api/items", #"{"name":"contract"}"#).decode(Item.self)
             let bodies = ["/api/items": #"{"name":"n"}"#, "/api/items/{id}": #"{"name":"n"}"#, "/admin/chaos": #"{"errorRate":0,"latencyMs":0}"#]
             for operation in operations {

@@ -6,24 +6,24 @@ import Testing
 @testable import DataAPI
 
 /// The libpq and hiredis pools against real servers that these tests stop,
-/// restart and slow down; serialized because they share the servers.
+/// restart and slow down: each test's own (``DataStores/own()``).
 @Suite(.serialized) struct PoolIntegrationTests {
-    let servers: Servers
+    let stores: DataStores
 
     init() async throws {
-        self.servers = try await Servers()
+        self.stores = try await DataStores.own()
     }
 
     func postgresSettings(poolSize: Int = 4, statementTimeout: Duration = .seconds(5), acquireTimeout: Duration = .seconds(2)) -> PostgresSettings {
         PostgresSettings(
-            url: self.servers.postgres.url, password: self.servers.postgres.password, poolSize: poolSize,
+            url: self.stores.postgres.url, password: self.stores.postgres.password, poolSize: poolSize,
             connectTimeoutSeconds: 2, statementTimeout: statementTimeout, acquireTimeout: acquireTimeout
         )
     }
 
     func redisSettings(password: String? = nil) -> RedisSettings {
         RedisSettings(
-            host: "127.0.0.1", port: self.servers.redis.port, database: 0, password: password ?? self.servers.redis.password,
+            host: "127.0.0.1", port: self.stores.redis.server.port, database: 0, password: password ?? self.stores.redis.password,
             poolSize: 2, connectTimeout: .milliseconds(500), commandTimeout: .milliseconds(250), acquireTimeout: .milliseconds(250)
         )
     }
@@ -51,7 +51,7 @@ import Testing
             }
             return try await group.reduce(0, max)
         }
-        let connections = try self.servers.postgres.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'data-api'")
+        let connections = try self.stores.postgres.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'data-api'")
         #expect(Int(connections) == 2)
         #expect(maxBusy <= 2)
         #expect(client.poolCounts.idle == 2)
@@ -122,8 +122,8 @@ import Testing
             try await group.waitForAll()
         }
         #expect(client.poolCounts.idle == 3)
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
+        try await offloaded { [postgres = self.stores.postgres.server] in try postgres.stop(mode: "immediate") }
+        try await offloaded { [postgres = self.stores.postgres.server] in try postgres.start() }
         // The first read after the restart succeeds: the stale connection is
         // dropped with every idle one, and the read retried on a fresh one.
         let value = try await client.withConnection(idempotent: true) { try $0.query("SELECT 7 AS v").first?.int("v") }
@@ -192,8 +192,8 @@ import Testing
     @Test func aStoppedServerGivesAnErrorNotAHang() async throws {
         let client = PostgresClient(settings: self.postgresSettings())
         _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
-        defer { try? self.servers.postgres.start() }
+        try await offloaded { [postgres = self.stores.postgres.server] in try postgres.stop(mode: "immediate") }
+        defer { try? self.stores.postgres.server.start() }
         for _ in 0..<3 {
             do {
                 _ = try await client.withConnection(idempotent: true) { try $0.query("SELECT 1") }
@@ -221,7 +221,7 @@ import Testing
         #expect(try await client.get("missing") == nil)
         try await client.delete("k")
         #expect(try await client.get("k") == nil)
-        #expect(try self.servers.redis.cli(["TTL", "k"]) == "-2")
+        #expect(try self.stores.redis.cli(["TTL", "k"]) == "-2")
         let wrong = RedisClient(settings: self.redisSettings(password: "wrong"))
         await #expect(throws: RedisError.authenticationFailed) { try await wrong.ping() }
     }
@@ -253,10 +253,10 @@ import Testing
     @Test func redisRecoversAfterARestartAndFailsFastWhileDown() async throws {
         let client = RedisClient(settings: self.redisSettings())
         try await client.ping()
-        try await offloaded { [redis = self.servers.redis] in redis.stop() }
+        try await offloaded { [redis = self.stores.redis.server] in try redis.stop() }
         await #expect(throws: RedisError.self) { try await client.ping() }
         await #expect(throws: RedisError.connectionRefused) { try await client.ping() }
-        try await offloaded { [redis = self.servers.redis] in try redis.start() }
+        try await offloaded { [redis = self.stores.redis.server] in try redis.start() }
         try await client.ping()
     }
 }

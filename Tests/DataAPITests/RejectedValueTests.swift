@@ -10,11 +10,11 @@ import Testing
 /// server, answers a 422 problem through the items API's error mapping,
 /// never a 500; any other server error still does.
 @Suite(.serialized) struct RejectedValueTests {
-    let postgres: PostgresTestServer
+    let postgres: PostgresTestDatabase
     let client: PostgresClient
 
     init() async throws {
-        let postgres = try await offloaded { try PostgresTestServer() }
+        let postgres = try await PostgresTestServer.sharedDatabase()
         self.postgres = postgres
         self.client = PostgresClient(
             settings: PostgresSettings(

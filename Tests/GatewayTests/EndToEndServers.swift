@@ -5,16 +5,16 @@ import NIOHTTP1
 import Shared
 import TestSupport
 
-/// Real PostgreSQL and Redis for one test, and the built `gateway` and
-/// `data-api` processes (`GATEWAY_BIN`, `DATA_API_BIN`, or the ones `swift
-/// build` made next to these tests) started in front of them.
+/// Real PostgreSQL and Redis for one test (``DataStores``: databases on
+/// the shared servers, or servers of its own for a test that stops them),
+/// and the built `gateway` and `data-api` processes (`GATEWAY_BIN`,
+/// `DATA_API_BIN`, or the ones `swift build` made next to these tests)
+/// started in front of them.
 struct EndToEndServers {
-    let postgres: PostgresTestServer
-    let redis: RedisTestServer
+    let stores: DataStores
 
-    init() async throws {
-        self.postgres = try await offloaded { try PostgresTestServer() }
-        self.redis = try await offloaded { try RedisTestServer() }
+    init(_ stores: DataStores) {
+        self.stores = stores
     }
 
     /// A service process, killed when released; what it writes goes to `logPath`.
@@ -22,10 +22,13 @@ struct EndToEndServers {
         let pid: pid_t
         let port: Int
         let logPath: String
+        /// The databases it uses: released after it is killed, never under it.
+        let stores: DataStores?
         private(set) var stopped = false
 
         /// Starts `binary` on `port` (a free one by default).
-        init(_ binary: String, environment: [String: String], port: Int? = nil) throws {
+        init(_ binary: String, environment: [String: String], port: Int? = nil, using stores: DataStores? = nil) throws {
+            self.stores = stores
             self.port = try port ?? freePort()
             self.logPath = NSTemporaryDirectory() + "service-\(UUID().uuidString).log"
             self.pid = try spawnProcess([binary], environment: environment.merging(["HTTP_PORT": String(self.port)]) { $1 }, outputPath: self.logPath)
@@ -68,11 +71,8 @@ struct EndToEndServers {
     /// `gatewayEnvironment` besides its upstreams), once it reports `pass`.
     func startStack(gatewayEnvironment: [String: String] = [:]) async throws -> Stack {
         let dataAPI = try builtBinary("data-api", variable: "DATA_API_BIN")
-        let environment = [
-            "DATABASE_URL": self.postgres.url, "DATABASE_PASSWORD": self.postgres.password,
-            "REDIS_URL": self.redis.url, "REDIS_PASSWORD": self.redis.password, "HEALTH_INTERVAL_MS": "100",
-        ]
-        let replicas = try (0..<2).map { _ in try Service(dataAPI, environment: environment) }
+        let environment = self.stores.environment.merging(["HEALTH_INTERVAL_MS": "100"]) { $1 }
+        let replicas = try (0..<2).map { _ in try Service(dataAPI, environment: environment, using: self.stores) }
         for replica in replicas {
             try await waitUntil("data-api ready") { try await Self.get("http://127.0.0.1:\(replica.port)/health/ready").status == 200 }
         }

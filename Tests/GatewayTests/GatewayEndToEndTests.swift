@@ -9,19 +9,8 @@ import Testing
 /// End to end with the real stack (``EndToEndServers``): the built `gateway`
 /// and two `data-api` processes in front of real PostgreSQL and Redis.
 @Suite(.serialized) struct GatewayEndToEndTests {
-    let servers: EndToEndServers
-    var postgres: PostgresTestServer { self.servers.postgres }
-
-    init() async throws {
-        self.servers = try await EndToEndServers()
-    }
-
-    func startStack() async throws -> EndToEndServers.Stack {
-        try await self.servers.startStack()
-    }
-
     @Test func crudThroughTheGatewayAndAReplicaCrash() async throws {
-        let stack = try await self.startStack()
+        let stack = try await EndToEndServers(.shared()).startStack()
         let created = try await EndToEndServers.send(.POST, stack.base + "/api/items", body: #"{"name":"through the gateway"}"#)
         #expect(created.status == 201)
         let location = try #require(created.headers.first(name: "Location"))
@@ -42,7 +31,7 @@ import Testing
     /// 500 when validation and PostgreSQL counted differently), a method a
     /// path doesn't declare (405 with Allow).
     @Test func clientErrorsStayClientErrorsThroughTheGateway() async throws {
-        let stack = try await self.startStack()
+        let stack = try await EndToEndServers(.shared()).startStack()
         let accent = "e\u{301}"
         let over = try await EndToEndServers.send(.POST, stack.base + "/api/items", body: #"{"name":"\#(String(repeating: accent, count: 200))"}"#)
         #expect(over.status == 422)
@@ -71,7 +60,8 @@ import Testing
     }
 
     @Test func aRetriedKeyedPostCreatesExactlyOneItem() async throws {
-        let stack = try await self.startStack()
+        let stores = try await DataStores.shared()
+        let stack = try await EndToEndServers(stores).startStack()
         let key = UUID().uuidString
         let first = try await EndToEndServers.send(.POST, stack.base + "/api/items", body: #"{"name":"exactly once"}"#, headers: [("Idempotency-Key", key)])
         #expect(first.status == 201)
@@ -80,13 +70,15 @@ import Testing
         let retry = try await EndToEndServers.send(.POST, stack.base + "/api/items", body: #"{"name":"exactly once"}"#, headers: [("Idempotency-Key", key)])
         #expect(retry.status == 201)
         #expect(retry.headers.first(name: "Location") == first.headers.first(name: "Location"))
-        #expect(try self.postgres.psql("SELECT count(*) FROM items WHERE name = 'exactly once'") == "1")
+        #expect(try stores.postgres.psql("SELECT count(*) FROM items WHERE name = 'exactly once'") == "1")
     }
 
     @Test func postgresDownShowsInsideTheUpstreamEntries() async throws {
-        let stack = try await self.startStack()
-        try await offloaded { [postgres = self.postgres] in try postgres.stop(mode: "immediate") }
-        defer { try? self.postgres.start() }
+        let stores = try await DataStores.own()
+        let stack = try await EndToEndServers(stores).startStack()
+        let postgres = stores.postgres.server
+        try await offloaded { try postgres.stop(mode: "immediate") }
+        defer { try? postgres.start() }
         try await waitUntil("gateway fail") { try await EndToEndServers.report(stack.base + "/health").status == .fail }
         let report = try await EndToEndServers.report(stack.base + "/health")
         let entries = try #require(report.checks?["upstream:responseTime"])
@@ -96,7 +88,7 @@ import Testing
             #expect(entry.checks?["postgres:responseTime"]?.first?.status == .fail)
             #expect(entry.checks?["postgres:responseTime"]?.first?.output != nil)
         }
-        try await offloaded { [postgres = self.postgres] in try postgres.start() }
+        try await offloaded { try postgres.start() }
         try await waitUntil("gateway pass again") { try await EndToEndServers.report(stack.base + "/health").status == .pass }
     }
 }

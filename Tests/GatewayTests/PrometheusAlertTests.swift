@@ -18,8 +18,8 @@ import Testing
         .appendingPathComponent("deploy/prometheus/rules")
 
     @Test func alertsFireWhenPostgreSQLStopsAndResolveWhenItReturns() async throws {
-        let fixture = try await EndToEndServers()
-        let stack = try await fixture.startStack()
+        let stores = try await DataStores.own()
+        let stack = try await EndToEndServers(stores).startStack()
         let replicas = stack.replicas.map { "127.0.0.1:\($0.port)" }
         let gateway = "127.0.0.1:\(stack.gateway.port)"
         let prometheus = try PrometheusTestServer(jobs: [("gateway", [gateway]), ("data-api", replicas)], ruleFiles: try Self.rulesWithoutDelays())
@@ -51,7 +51,7 @@ import Testing
         #expect(try await Self.query(prometheus, #"job:http_api_request_duration_seconds:p99_5m{job="gateway"} > 0"#).count == 1)
         #expect(try await Self.alerts(prometheus).isEmpty, "a healthy stack raises no alert")
 
-        try await offloaded { [postgres = fixture.postgres] in try postgres.stop(mode: "immediate") }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.stop(mode: "immediate") }
         var firing: [[String: Any]] = []
         try await Self.wait(prometheus, "the outage's alerts firing") {
             _ = try? await EndToEndServers.get(stack.base + "/api/items")  // client reads, failing: the SLO's errors
@@ -69,7 +69,7 @@ import Testing
         #expect(annotations["runbook"]?.isEmpty == false)
         #expect(firing.filter { Self.key($0).hasPrefix("ServiceNotReady") }.allSatisfy { ($0["labels"] as? [String: String])?["severity"] == "warning" })
 
-        try await offloaded { [postgres = fixture.postgres] in try postgres.start() }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.start() }
         var active: [String] = []
         do {
             try await Self.wait(prometheus, "the outage's alerts resolved") {

@@ -8,12 +8,6 @@ import Testing
 /// `/health/events` (the status page's feed) on the real stack: the built
 /// gateway in front of two data-api processes, real PostgreSQL and Redis.
 @Suite(.serialized) struct StatusEventsTests {
-    let servers: EndToEndServers
-
-    init() async throws {
-        self.servers = try await EndToEndServers()
-    }
-
     static let replicaChecks = ["disk:utilization", "memory:utilization", "postgres:responseTime", "redis:responseTime"]
 
     /// Opens a viewer off the cooperative pool.
@@ -27,7 +21,8 @@ import Testing
     }
 
     @Test func everyReplicaAndCheckThenPostgresFailsAndReturnsLive() async throws {
-        let stack = try await self.servers.startStack(gatewayEnvironment: ["LOG_FORMAT": "json"])
+        let stores = try await DataStores.own()
+        let stack = try await EndToEndServers(stores).startStack(gatewayEnvironment: ["LOG_FORMAT": "json"])
         let viewer = try await Self.open(stack)
         #expect(viewer.status == 200)
         #expect(viewer.headers["content-type"] == "text/event-stream")
@@ -45,7 +40,7 @@ import Testing
         }
         #expect(first.gateway.map(\.name) == ["disk:utilization", "memory:utilization"])
 
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.stop(mode: "immediate") }
         let failed = try await Self.status(viewer) { $0.status == .fail }
         for replica in failed.replicas {
             #expect(replica.status == .fail)
@@ -53,7 +48,7 @@ import Testing
             #expect(postgres?.status == .fail)
             #expect(postgres?.output != nil)
         }
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.start() }
         _ = try await Self.status(viewer) { $0.status == .pass }
 
         // A viewer that comes now gets the history: the overall status went
@@ -75,7 +70,7 @@ import Testing
         let sent = history.data + String(decoding: try JSONEncoder().encode(transitions), as: UTF8.self)
             + String(decoding: try JSONEncoder().encode(failed), as: UTF8.self)
         for replica in stack.replicas { #expect(!sent.contains(":\(replica.port)"), "a replica's address was shown") }
-        #expect(!sent.contains(self.servers.postgres.password))
+        #expect(!sent.contains(stores.postgres.password))
         #expect(try await stack.gateway.terminate() == 0)
         let lines = stack.gateway.log.split(separator: "\n")
         #expect(!lines.isEmpty)
@@ -87,7 +82,7 @@ import Testing
     }
 
     @Test func addressesOnlyWhenConfigured() async throws {
-        let stack = try await self.servers.startStack(gatewayEnvironment: ["STATUS_SHOW_ADDRESSES": "true"])
+        let stack = try await EndToEndServers(.shared()).startStack(gatewayEnvironment: ["STATUS_SHOW_ADDRESSES": "true"])
         let viewer = try await Self.open(stack)
         let snapshot = try await Self.status(viewer)
         #expect(snapshot.replicas.compactMap(\.address) == stack.replicas.map { "http://127.0.0.1:\($0.port)" })
@@ -97,7 +92,7 @@ import Testing
     /// viewers that connect get the poller's last results, and data-api
     /// counts no `/health` request more.
     @Test func viewersMakeNoDownstreamCalls() async throws {
-        let stack = try await self.servers.startStack(gatewayEnvironment: ["UPSTREAM_HEALTH_INTERVAL_MS": "600000"])
+        let stack = try await EndToEndServers(.shared()).startStack(gatewayEnvironment: ["UPSTREAM_HEALTH_INTERVAL_MS": "600000"])
         let before = try await self.healthRequests(stack)
         var viewers: [EventStreamClient] = []
         for _ in 0..<5 {
@@ -124,7 +119,7 @@ import Testing
     /// Over `STATUS_MAX_VIEWERS` a viewer gets a 503 problem; a viewer that
     /// closes its socket frees its slot, and the next viewer gets in.
     @Test func viewerCapAndAClosedViewerFreesItsSlot() async throws {
-        let stack = try await self.servers.startStack(gatewayEnvironment: ["STATUS_MAX_VIEWERS": "2"])
+        let stack = try await EndToEndServers(.shared()).startStack(gatewayEnvironment: ["STATUS_MAX_VIEWERS": "2"])
         // HEAD has no body, so no stream: it takes no slot.
         for _ in 0..<3 { #expect(try await EndToEndServers.send(.HEAD, stack.base + "/health/events").status == 200) }
         let first = try await Self.open(stack)
@@ -151,7 +146,7 @@ import Testing
 
     /// SIGTERM with a viewer connected: the stream ends and the gateway exits cleanly.
     @Test func shutdownEndsOpenStreams() async throws {
-        let stack = try await self.servers.startStack()
+        let stack = try await EndToEndServers(.shared()).startStack()
         let viewer = try await Self.open(stack)
         _ = try await Self.status(viewer)
         #expect(try await stack.gateway.terminate() == 0)

@@ -9,12 +9,6 @@ import Testing
 /// Screenshots go to `STATUS_SCREENSHOT_DIR` (default: a folder in the
 /// temporary directory, printed); docs/status-page.png is one of them.
 @Suite(.serialized) struct StatusPageBrowserTests {
-    let servers: EndToEndServers
-
-    init() async throws {
-        self.servers = try await EndToEndServers()
-    }
-
     /// What the page shows, read from its DOM.
     struct PageState: Decodable {
         struct Replica: Decodable {
@@ -67,7 +61,8 @@ import Testing
     static let checks = ["disk:utilization", "memory:utilization", "postgres:responseTime", "redis:responseTime"]
 
     @Test func showsEveryReplicaAndCheckAndTurnsFailWithoutReload() async throws {
-        let stack = try await self.servers.startStack()
+        let stores = try await DataStores.own()
+        let stack = try await EndToEndServers(stores).startStack()
         for _ in 0..<20 { _ = try await EndToEndServers.get(stack.base + "/api/data") }
         let page = try await ChromiumPage(url: stack.base + "/status", width: 1280, height: 900)
         try await waitUntil("the page shows both replicas, every check, pass") {
@@ -80,7 +75,7 @@ import Testing
         // A reload would lose this.
         _ = try await page.evaluate("window.statusTestMarker = 'same page'; true")
 
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.stop(mode: "immediate") }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.stop(mode: "immediate") }
         // Two failed checks at 100 ms, a poll round at 100 ms, then the event: well within the bound.
         try await waitUntil(timeout: .seconds(15), "the page shows fail") {
             let state = try await Self.state(page)
@@ -92,7 +87,7 @@ import Testing
         let directory = try Self.screenshotDirectory
         try await page.screenshot(to: directory + "/status-fail.png")
 
-        try await offloaded { [postgres = self.servers.postgres] in try postgres.start() }
+        try await offloaded { [postgres = stores.postgres.server] in try postgres.start() }
         try await waitUntil("the page shows pass again") { try await Self.state(page).overall == "pass" }
         for _ in 0..<30 { _ = try await EndToEndServers.get(stack.base + "/api/items") }
         // At least these 30: the first 20 leave the one-minute window if the steps above were slow.
@@ -116,7 +111,7 @@ import Testing
     }
 
     @Test func aLostConnectionShowsStaleThenReconnectsWithoutReload() async throws {
-        let stack = try await self.servers.startStack()
+        let stack = try await EndToEndServers(.shared()).startStack()
         let page = try await ChromiumPage(url: stack.base + "/status")
         try await waitUntil("the page is live") {
             let state = try await Self.state(page)
