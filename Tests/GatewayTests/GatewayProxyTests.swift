@@ -255,32 +255,41 @@ import Testing
     }
 
     /// Past `MAX_IN_FLIGHT_REQUESTS`, a request is refused at once (no
-    /// upstream tried, no wait for a slot), and admitted again once a slot frees.
+    /// upstream tried, no wait for a slot), and admitted again once a slot
+    /// frees. A shed request without a body keeps its connection for the
+    /// next request; one with a body closes it (its body is not read).
     @Test func requestsPastTheInFlightLimitAreShedAtOnce() async throws {
         let upstream = try await TestUpstream()
         try await self.withGateway([upstream], ["MAX_IN_FLIGHT_REQUESTS": "2"]) { client in
             let port = try #require(client.port)
-            // Each request on a connection of its own (a shed one closes its connection).
-            func send(_ path: String) throws -> RawHTTPConnection {
-                let connection = try RawHTTPConnection(port: port)
-                try connection.send("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            func send(_ request: String, on connection: RawHTTPConnection? = nil) throws -> RawHTTPConnection {
+                let connection = try connection ?? RawHTTPConnection(port: port)
+                try connection.send(request)
                 return connection
             }
+            func get(_ path: String, close: Bool = true) -> String {
+                "GET \(path) HTTP/1.1\r\nHost: t\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n"
+            }
             upstream.set(.delay(.seconds(1)))
-            let slow = try [send("/api/items/1"), send("/api/items/2")]
+            let slow = try [send(get("/api/items/1")), send(get("/api/items/2"))]
             try await waitUntil("two requests at the upstream") { upstream.hits >= 2 }
             let started = ContinuousClock.now
-            let shed = try await send("/api/items/3").readAll().text
+            let kept = try send(get("/api/items/3", close: false))
+            var shed = ""
+            while !shed.hasSuffix("}") { shed += String(decoding: try kept.receive(), as: UTF8.self) }
             #expect(ContinuousClock.now - started < .seconds(1), "refused at once, not after a wait")
             #expect(shed.hasPrefix("HTTP/1.1 503"), "\(shed)")
             #expect(shed.contains("Retry-After: 1\r\n"))
             #expect(shed.contains(#""title":"Overloaded""#))
             #expect(shed.contains(#"Server-Timing: gateway;desc="load-shed";dur="#))
-            #expect(upstream.hits == 2, "the shed request reached no upstream")
+            #expect(!shed.lowercased().contains("connection: close"), "a shed request without a body keeps its connection: \(shed)")
+            let withBody = try await send("POST /api/items HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}").readAll()
+            #expect(withBody.text.hasPrefix("HTTP/1.1 503") && withBody.closed, "a shed request with a body closes: \(withBody.text)")
+            #expect(upstream.hits == 2, "the shed requests reached no upstream")
             for connection in slow { #expect(try await connection.readAll().text.hasPrefix("HTTP/1.1 200")) }
             upstream.set(.ok)
-            #expect(try await send("/api/items/4").readAll().text.hasPrefix("HTTP/1.1 200"), "admitted again")
-            #expect(try await send("/metrics").readAll().text.contains("gateway_load_shed_total 1\n"))
+            #expect(try await send(get("/api/items/4"), on: kept).readAll().text.hasPrefix("HTTP/1.1 200"), "admitted again, on the kept connection")
+            #expect(try await send(get("/metrics")).readAll().text.contains("gateway_load_shed_total 2\n"))
         }
     }
 

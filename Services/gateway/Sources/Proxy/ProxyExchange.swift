@@ -53,6 +53,8 @@ final class ProxyExchange {
     private var requestEnded = false
     /// The body is over the retry buffer: it streams and goes once.
     private var streaming = false
+    /// Shed before its end arrived: answered at the end, so the connection stays open.
+    private var shedAtEnd = false
     /// The head sent upstream, made at the first try.
     private var upstreamHead: HTTPRequestHead?
 
@@ -95,13 +97,21 @@ final class ProxyExchange {
     /// The head arrived: shed it when `MAX_IN_FLIGHT_REQUESTS` are in flight
     /// already, refuse an announced body over the limit, or start the first
     /// try when the body is too large to wait for.
+    ///
+    /// A shed request without a body is answered at its end (the part that
+    /// follows its head at once), so its connection is kept for the client's
+    /// next request; one with a body is answered now and its connection closed.
     func begin() {
         let active = self.engine.counters.activeRequests.add(1, ordering: .relaxed).newValue
+        let length = self.head.headers.first(name: "content-length").flatMap(Int.init)
         if active > self.engine.configuration.maxInFlight {
             self.engine.metrics.loadShed()
-            return self.answer(ProxyProblem.overloaded, cause: .loadShed)
+            guard (length ?? 0) == 0, !self.head.headers.contains(name: "transfer-encoding") else {
+                return self.answer(ProxyProblem.overloaded, cause: .loadShed)
+            }
+            self.shedAtEnd = true
+            return
         }
-        let length = self.head.headers.first(name: "content-length").flatMap(Int.init)
         if let length, length > self.engine.configuration.maxBodySize {
             return self.answer(ProxyProblem.tooLarge(self.engine.configuration.maxBodySize), cause: .tooLarge)
         }
@@ -144,7 +154,9 @@ final class ProxyExchange {
             }
         case .end:
             self.requestEnded = true
-            if self.phase == .receiving {
+            if self.shedAtEnd {
+                self.answer(ProxyProblem.overloaded, cause: .loadShed)
+            } else if self.phase == .receiving {
                 self.startAttempt()
             } else if self.streaming, let connection = self.connection, self.phase == .awaitingHead || self.phase == .responding {
                 connection.write(.end(nil))
