@@ -68,10 +68,12 @@ public final class RedisTestServer: @unchecked Sendable {
     /// A logical database for one test, emptied first; it is given back
     /// when released. Waits while every database is lent out.
     public func borrowDatabase() async throws -> RedisTestDatabase {
+        var taken: Int?
         try await waitUntil(timeout: .seconds(120), "a free database of the shared Redis") {
-            self.freeDatabases.withLock { $0.isEmpty == false }
+            taken = self.freeDatabases.withLock { $0.popLast() }
+            return taken != nil
         }
-        guard let index = self.freeDatabases.withLock({ $0.popLast() }) else { return try await self.borrowDatabase() }
+        guard let index = taken else { throw TestServerError("no free database of the shared Redis") }
         do {
             try await offloaded { try self.cli(["-n", String(index), "FLUSHDB"]) }
         } catch {

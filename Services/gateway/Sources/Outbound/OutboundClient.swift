@@ -38,8 +38,7 @@ struct OutboundClient: Sendable {
             self.host = url.host?.trimming { $0 == "[" || $0 == "]" } ?? "127.0.0.1"
             self.port = url.port ?? 80
             self.address = try? SocketAddress(ipAddress: self.host, port: self.port)
-            let bracketed = self.host.contains(":") ? "[\(self.host)]" : self.host
-            self.authority = url.port.map { "\(bracketed):\($0)" } ?? bracketed
+            self.authority = Endpoint.authority(host: self.host, port: url.port)
         }
     }
 

@@ -17,6 +17,12 @@ public final class Endpoint: Sendable {
     let port: Int
     /// `host:port` as a `Host` header names it.
     let authority: String
+
+    /// `host:port` (`host` alone without a port), an IPv6 address in brackets.
+    static func authority(host: String, port: Int?) -> String {
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        return port.map { "\(bracketed):\($0)" } ?? bracketed
+    }
     /// The socket address when the host is an IP address (no resolution per connect).
     let socketAddress: SocketAddress?
     private let state: Mutex<State>

@@ -76,7 +76,7 @@ public final class EndpointSet: Service, Sendable {
                 urls.append(Self.base(url))
                 self.logger.warning("upstream name did not resolve", metadata: ["host": "\(host)"])
             } else {
-                urls.append(contentsOf: addresses.map { "http://\($0.contains(":") ? "[\($0)]" : $0):\(port)" })
+                urls.append(contentsOf: addresses.map { "http://" + Endpoint.authority(host: $0, port: port) })
             }
         }
         var seen = Set<String>()
