@@ -21,6 +21,7 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let settings: EdgeSettings
     private let logger: Logger
+    private let socket: ClientSocketWriter
     private var context: ChannelHandlerContext?
     /// The idle or header timeout (``LazyTimer``: no timer operation per request).
     private var timer = LazyTimer()
@@ -42,9 +43,10 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Hummingbird's writes are failed: the refusal took the response's place.
     private var outboundClosed = false
 
-    init(settings: EdgeSettings, logger: Logger) {
+    init(settings: EdgeSettings, logger: Logger, socket: ClientSocketWriter) {
         self.settings = settings
         self.logger = logger
+        self.socket = socket
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -146,17 +148,42 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             context.write(data, promise: promise)
         case .end:
-            self.responseStarted = false
-            self.unanswered -= 1
             context.write(data, promise: promise)
-            guard self.unanswered == 0 else { return }
-            if let refusal = self.pendingRefusal {
-                self.pendingRefusal = nil
-                self.write(refusal, context: context)
-            } else if self.awaitingHead, !self.headStarted, !self.refusing {
-                self.schedule(self.settings.idleTimeout)
-            }
+            self.responseEnded(context: context)
         }
+    }
+
+    private func responseEnded(context: ChannelHandlerContext) {
+        self.responseStarted = false
+        self.unanswered -= 1
+        guard self.unanswered == 0 else { return }
+        if let refusal = self.pendingRefusal {
+            self.pendingRefusal = nil
+            self.write(refusal, context: context)
+        } else if self.awaitingHead, !self.headStarted, !self.refusing {
+            self.schedule(self.settings.idleTimeout)
+        }
+    }
+
+    // MARK: proxied responses, as bytes
+
+    /// Writes part of a proxied response (`startsResponse`: its final head)
+    /// as bytes, past Hummingbird's HTTP/1 encoder.
+    func writeProxied(_ bytes: ByteBuffer, startsResponse: Bool = false) {
+        guard !self.outboundClosed else { return }
+        if startsResponse { self.responseStarted = true }
+        self.socket.write(bytes)
+    }
+
+    func flushProxied() {
+        self.socket.flush()
+    }
+
+    /// The proxied response has ended; with `closing`, the connection closes once it is out.
+    func endProxied(closing: Bool) {
+        guard !self.outboundClosed, let context = self.context else { return }
+        if closing { self.socket.flushAndClose() } else { self.socket.flush() }
+        self.responseEnded(context: context)
     }
 
     // MARK: rules

@@ -20,6 +20,9 @@ import Shared
 /// - Once the head is passed on, the body streams with back-pressure both
 ///   ways; the per-try timeout then bounds each wait for more of it.
 final class ProxyExchange {
+    /// The interim answer to `Expect: 100-continue`.
+    private static let continueHead = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
+
     private enum Phase {
         /// Reading a body that must be whole before the first try.
         case receiving
@@ -55,8 +58,8 @@ final class ProxyExchange {
     private var streaming = false
     /// Shed before its end arrived: answered at the end, so the connection stays open.
     private var shedAtEnd = false
-    /// The head sent upstream, made at the first try.
-    private var upstreamHead: HTTPRequestHead?
+    /// The body goes upstream in chunks (its length is not known yet).
+    private var chunksUpstream = false
 
     private var attempts = 0
     private var tried: Set<String> = []
@@ -118,8 +121,7 @@ final class ProxyExchange {
         // The body is read before the first try (or streamed once connected):
         // the client may send it now.
         if ProxyHeaders.expectsContinue(self.head), (length ?? 0) > 0 || self.head.headers.contains(name: "transfer-encoding") {
-            self.client?.write(.head(HTTPResponseHead(version: .http1_1, status: .continue)))
-            self.client?.flush()
+            self.client?.writeInterim(Self.continueHead)
         }
         if let length, length > self.engine.configuration.retryBufferLimit, !self.dropsBody {
             self.streaming = true
@@ -139,7 +141,7 @@ final class ProxyExchange {
             }
             guard !self.dropsBody else { return }
             if self.streaming, let connection = self.connection, self.phase == .awaitingHead || self.phase == .responding {
-                connection.write(.body(.byteBuffer(buffer)))
+                self.sendBody(buffer, on: connection)
                 if !connection.isWritable { self.client?.holdReads(true) }
                 return
             }
@@ -159,7 +161,7 @@ final class ProxyExchange {
             } else if self.phase == .receiving {
                 self.startAttempt()
             } else if self.streaming, let connection = self.connection, self.phase == .awaitingHead || self.phase == .responding {
-                connection.write(.end(nil))
+                self.endBody(on: connection)
                 connection.flush()
             }
         }
@@ -228,40 +230,58 @@ final class ProxyExchange {
     private func send(on connection: UpstreamConnection) {
         self.connection = connection
         self.phase = .awaitingHead
-        connection.lease(to: self)
-        connection.write(.head(self.makeUpstreamHead()))
+        connection.lease(to: self, toHEAD: self.head.method == .HEAD)
+        var request = ByteBuffer()
+        request.reserveCapacity(1024)
+        request.writeHTTP1RequestHead(self.makeUpstreamHead())
+        connection.write(request)
         if self.body.readableBytes > 0 {
-            connection.write(.body(.byteBuffer(self.body)))
+            self.sendBody(self.body, on: connection)
             // A streamed body goes once: what was held is sent and let go.
             if self.streaming { self.body = ByteBuffer() }
         }
-        if self.requestEnded { connection.write(.end(nil)) }
+        if self.requestEnded { self.endBody(on: connection) }
         connection.flush()
         if self.streaming, !self.requestEnded { self.client?.holdReads(!connection.isWritable) }
     }
 
+    private func sendBody(_ bytes: ByteBuffer, on connection: UpstreamConnection) {
+        guard self.chunksUpstream else { return connection.write(bytes) }
+        var chunk = ByteBuffer()
+        chunk.reserveCapacity(bytes.readableBytes + 20)
+        chunk.writeHTTP1Chunk(bytes)
+        connection.write(chunk)
+    }
+
+    private func endBody(on connection: UpstreamConnection) {
+        guard self.chunksUpstream else { return }
+        var last = ByteBuffer()
+        last.writeHTTP1LastChunk()
+        connection.write(last)
+    }
+
     /// The client's head as the upstream gets it (``ProxyHeaders``), with the
-    /// body framed as it will be sent: its length when it is known.
+    /// body framed as it will be sent: its length when it is known, chunks
+    /// otherwise. Made for each try (each endpoint has its own `Host`).
     private func makeUpstreamHead() -> HTTPRequestHead {
-        if let upstreamHead = self.upstreamHead { return upstreamHead }
         var headers = ProxyHeaders.upstreamRequest(
             self.head.headers, upstreamHost: self.endpoint?.authority ?? "", clientAddress: self.clientAddress,
             requestID: self.requestID, newTraceparent: { ProxyHeaders.newTraceparent(using: &self.loop.random) }
         )
         let announced = self.head.headers.contains(name: "content-length") || self.head.headers.contains(name: "transfer-encoding")
+        self.chunksUpstream = false
         if self.dropsBody {
             headers.remove(name: "content-length")
         } else if self.requestEnded {
             if announced || self.bodyBytes > 0 { headers.replaceOrAdd(name: "Content-Length", value: String(self.bodyBytes)) }
         } else if !headers.contains(name: "content-length") {
             headers.add(name: "Transfer-Encoding", value: "chunked")
+            self.chunksUpstream = true
         }
-        // The client's head with the new fields: its method, target and
-        // version stay shared, not copied (unless the version changes).
+        // The client's head with the new fields: its method and target stay
+        // shared, not copied.
         var head = self.head
         head.headers = headers
-        if head.version != .http1_1 { head.version = .http1_1 }
-        self.upstreamHead = head
         return head
     }
 
@@ -351,31 +371,28 @@ final class ProxyExchange {
 
     // MARK: the upstream's side
 
-    func upstreamRead(_ part: HTTPClientResponsePart) {
-        switch part {
+    func upstreamRead(_ event: UpstreamResponseParser.Event) {
+        switch event {
         case .head(let head):
             guard self.phase == .awaitingHead else { return }
-            let code = Int(head.status.code)
-            // Informational answers (100 Continue) are not passed on.
-            guard code >= 200 else { return }
             self.cancelTimer()
-            self.upstreamKeepAlive = head.isKeepAlive
-            if RetryPolicy.isRetryableStatus(code), self.idempotent, !self.streaming, self.attempts < self.engine.configuration.maxAttempts,
-                let delay = self.retryDelay(retryAfter: RetryPolicy.retryAfter(head.headers.first(name: "retry-after"))),
+            self.upstreamKeepAlive = head.keepAlive
+            if RetryPolicy.isRetryableStatus(head.status), self.idempotent, !self.streaming, self.attempts < self.engine.configuration.maxAttempts,
+                let delay = self.retryDelay(retryAfter: RetryPolicy.retryAfter(head.retryAfter)),
                 self.budgetAllowsRetry()
             {
-                self.record(success: code < 500, outcome: String(code))
+                self.record(success: head.status < 500, outcome: String(head.status))
                 // Its body is not wanted: the connection goes rather than draining it.
                 self.connection?.close()
                 self.connection = nil
                 return self.retry(after: delay)
             }
-            self.record(success: code < 500, outcome: String(code))
+            self.record(success: head.status < 500, outcome: String(head.status))
             self.respond(head)
         case .body(let buffer):
             guard self.phase == .responding else { return }
             self.lastUpstreamRead = .now()
-            self.client?.write(.body(.byteBuffer(buffer)))
+            self.client?.writeBody(buffer)
             if let client = self.client, !client.isWritable { self.connection?.setReading(false) }
         case .end:
             guard self.phase == .responding else { return }
@@ -386,6 +403,14 @@ final class ProxyExchange {
             }
             self.finish(status: self.status)
         }
+    }
+
+    /// The upstream's response could not be read; its connection closes next.
+    func upstreamFailed(_ error: UpstreamResponseError) {
+        self.engine.logger.debug(
+            "upstream response unreadable",
+            metadata: ["endpoint": "\(self.endpoint?.url ?? "-")", "error": "\(error.safeDescription)", "requestId": "\(self.requestID)"]
+        )
     }
 
     func upstreamReadComplete() {
@@ -405,7 +430,7 @@ final class ProxyExchange {
             // A reused connection that closed before any response byte most
             // likely met the upstream's keep-alive timeout: nothing was
             // processed, so any request may go again.
-            self.tryFailed(.reset, anyMethod: connection.reused)
+            self.tryFailed(.reset, anyMethod: connection.closedUnanswered)
         case .responding:
             self.abort()
         default:
@@ -414,27 +439,29 @@ final class ProxyExchange {
     }
 
     /// Passes the response head on; its body follows as it comes.
-    private func respond(_ upstream: HTTPResponseHead) {
+    private func respond(_ upstream: UpstreamResponseHead) {
         self.phase = .responding
-        self.status = Int(upstream.status.code)
-        // Room for the three fields added below.
-        var headers = ProxyHeaders.endToEnd(upstream.headers, reservingCapacity: 3)
-        headers.replaceOrAdd(name: "X-Request-ID", value: self.requestID)
-        // An HTTP/1.0 client cannot read a chunked body: one of unknown
-        // length goes under an HTTP/1.0 head (NIO's encoder frames it by
-        // closing the connection) and ends with the connection.
-        var version = HTTPVersion.http1_1
-        if self.head.version == .http1_0, !headers.contains(name: "content-length") {
-            version = .http1_0
+        self.status = upstream.status
+        var keepsChunks = true
+        switch upstream.framing {
+        case .chunked where (self.head.version.major, self.head.version.minor) < (1, 1):
+            // An HTTP/1.0 client cannot read chunks: it gets the data, ended by the close.
+            self.connection?.dechunk()
+            keepsChunks = false
             self.closesClient = true
+        case .untilClose:
+            self.closesClient = true
+        default:
+            break
         }
-        if self.closesClient || !self.requestEnded { headers.add(name: "Connection", value: "close") }
-        headers.add(name: "Server-Timing", value: self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
-        // The upstream's head with the new fields, its status and version shared.
-        var head = upstream
-        head.headers = headers
-        if head.version != version { head.version = version }
-        self.client?.write(.head(head))
+        var head = ByteBuffer()
+        head.reserveCapacity(1024)
+        upstream.writeForClient(into: &head, keepsTransferEncoding: keepsChunks)
+        head.writeHTTP1Field("X-Request-ID", self.requestID)
+        if self.closesClient || !self.requestEnded { head.writeHTTP1Field("Connection", "close") }
+        head.writeHTTP1Field("Server-Timing", self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
+        head.writeStaticString("\r\n")
+        self.client?.startResponse(head)
         self.lastUpstreamRead = .now()
         self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
     }

@@ -6,7 +6,8 @@ import Shared
 /// Hummingbird: `/api/*` requests are proxied here (a ``ProxyExchange`` each),
 /// every other request goes on to Hummingbird's router. Responses leave in
 /// the order the requests came: a request that arrives while another is
-/// answered waits, and reading stops until it can be taken.
+/// answered waits, and reading stops until it can be taken. Proxied answers
+/// go out as bytes through the ``EdgeGuard`` (past Hummingbird's encoder).
 ///
 /// All state lives on the channel's event loop; no lock, no task.
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -23,6 +24,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let engine: ProxyEngine
+    private let edge: EdgeGuard
     private var context: ChannelHandlerContext?
     private var loop: ProxyLoop?
     private var clientAddress: String?
@@ -41,8 +43,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// for the connection (``LazyTimer``), none scheduled or cancelled per request.
     private var exchangeTimer = LazyTimer()
 
-    init(engine: ProxyEngine) {
+    init(engine: ProxyEngine, edge: EdgeGuard) {
         self.engine = engine
+        self.edge = edge
     }
 
     /// Whether the gateway proxies `uri` (already normalised by the edge).
@@ -168,38 +171,48 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     var isWritable: Bool { self.context?.channel.isWritable ?? false }
 
-    func write(_ part: HTTPServerResponsePart) {
-        self.context?.write(self.wrapOutboundOut(part), promise: nil)
+    /// An interim answer (`100 Continue`), sent at once.
+    func writeInterim(_ bytes: ByteBuffer) {
+        self.edge.writeProxied(bytes)
+        self.edge.flushProxied()
+    }
+
+    /// The final response's head, as bytes.
+    func startResponse(_ head: ByteBuffer) {
+        self.edge.writeProxied(head, startsResponse: true)
+    }
+
+    /// Part of the response's body, as bytes (its framing included).
+    func writeBody(_ bytes: ByteBuffer) {
+        self.edge.writeProxied(bytes)
     }
 
     func flush() {
-        self.context?.flush()
+        self.edge.flushProxied()
     }
 
     /// Ends the response; with `closing`, the connection closes once it is out.
     func endResponse(closing: Bool) {
-        guard let context = self.context else { return }
-        guard closing || self.quiescing else {
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-            return
-        }
-        self.closing = true
-        let channel = context.channel
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        let closes = closing || self.quiescing
+        if closes { self.closing = true }
+        self.edge.endProxied(closing: closes)
     }
 
     /// Answers with `problem` as problem+json.
     func writeProblem(_ problem: ProblemDetails, requestID: String, path: String, close: Bool, serverTiming: String) {
         let body = problem.encodedBody(instance: String(path.prefix { $0 != "?" }), requestID: requestID)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: ProblemDetails.mediaType)
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        headers.add(name: "X-Request-ID", value: requestID)
-        if let seconds = problem.retryAfterSeconds { headers.add(name: "Retry-After", value: String(seconds)) }
-        headers.add(name: "Server-Timing", value: serverTiming)
-        if close { headers.add(name: "Connection", value: "close") }
-        self.write(.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: problem.status.code), headers: headers)))
-        self.write(.body(.byteBuffer(body)))
+        var response = ByteBuffer()
+        response.reserveCapacity(320 + serverTiming.utf8.count + body.readableBytes)
+        response.writeHTTP1StatusLine(HTTPResponseStatus(statusCode: problem.status.code))
+        response.writeHTTP1Field("Content-Type", ProblemDetails.mediaType)
+        response.writeHTTP1Field("Content-Length", String(body.readableBytes))
+        response.writeHTTP1Field("X-Request-ID", requestID)
+        if let seconds = problem.retryAfterSeconds { response.writeHTTP1Field("Retry-After", String(seconds)) }
+        response.writeHTTP1Field("Server-Timing", serverTiming)
+        if close { response.writeHTTP1Field("Connection", "close") }
+        response.writeStaticString("\r\n")
+        response.writeImmutableBuffer(body)
+        self.startResponse(response)
         self.endResponse(closing: close)
     }
 

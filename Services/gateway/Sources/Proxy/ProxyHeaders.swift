@@ -11,14 +11,19 @@ enum ProxyHeaders {
     /// `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Transfer-Encoding`,
     /// `Upgrade`, `Proxy-Authenticate`, `Proxy-Authorization`: never
     /// forwarded, nor any named in `Connection`), and those it sets on the way upstream.
-    private enum Field {
+    enum Field {
         case hopByHop, expect, host, forwardedFor, forwardedProto, forwardedHost, requestID, traceparent
     }
 
     /// Which of ``Field`` `name` is, if any; its length picks the few names to compare.
     private static func field(_ name: String) -> Field? {
+        Self.field(name.utf8)
+    }
+
+    /// Which of ``Field`` the name in `bytes` is, if any.
+    static func field(_ name: some Collection<UInt8>) -> Field? {
         func named(_ other: StaticString) -> Bool { Self.equalsIgnoringCase(name, other) }
-        switch name.utf8.count {
+        switch name.count {
         case 2: return named("te") ? .hopByHop : nil
         case 4: return named("host") ? .host : nil
         case 6: return named("expect") ? .expect : nil
@@ -35,28 +40,14 @@ enum ProxyHeaders {
         }
     }
 
-    /// The end-to-end fields of `headers`: hop-by-hop fields and those listed
-    /// in `Connection` removed. A new list in one pass, with room for `extra`
-    /// fields more (those the caller adds), so adding them allocates nothing.
-    static func endToEnd(_ headers: HTTPHeaders, reservingCapacity extra: Int = 0) -> HTTPHeaders {
-        let connection = headers.contains(name: "connection")
-        var result = HTTPHeaders()
-        result.reserveCapacity(headers.count + extra)
-        for (name, value) in headers where Self.field(name) != .hopByHop && !(connection && Self.isListedInConnection(name, headers)) {
-            result.add(name: name, value: value)
-        }
-        return result
-    }
-
     /// Whether a `Connection` field of `headers` names `name`.
     private static func isListedInConnection(_ name: String, _ headers: HTTPHeaders) -> Bool {
-        headers.contains { Self.equalsIgnoringCase($0.name, "connection") && Self.options($0.value, contain: name) }
+        headers.contains { Self.equalsIgnoringCase($0.name.utf8, "connection") && Self.options($0.value.utf8, contain: name.utf8) }
     }
 
     /// Whether the comma-separated `list` has `name` among its options
     /// (blanks around each ignored), read in place.
-    private static func options(_ list: String, contain name: String) -> Bool {
-        let bytes = list.utf8
+    static func options(_ bytes: some Collection<UInt8>, contain name: some Collection<UInt8>) -> Bool {
         let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         var start = bytes.startIndex
         while start < bytes.endIndex {
@@ -68,12 +59,12 @@ enum ProxyHeaders {
     }
 
     /// ASCII case-insensitive equality of a field name with `other`.
-    private static func equalsIgnoringCase(_ name: String, _ other: some Collection<UInt8>) -> Bool {
-        name.utf8.count == other.count
-            && zip(name.utf8, other).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
+    static func equalsIgnoringCase(_ name: some Collection<UInt8>, _ other: some Collection<UInt8>) -> Bool {
+        name.count == other.count
+            && zip(name, other).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
     }
 
-    private static func equalsIgnoringCase(_ name: String, _ other: StaticString) -> Bool {
+    static func equalsIgnoringCase(_ name: some Collection<UInt8>, _ other: StaticString) -> Bool {
         other.withUTF8Buffer { Self.equalsIgnoringCase(name, $0) }
     }
 
@@ -81,7 +72,7 @@ enum ProxyHeaders {
     /// §10.1.1; an HTTP/1.0 client cannot ask).
     static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
         (head.version.major, head.version.minor) >= (1, 1)
-            && head.headers[canonicalForm: "expect"].contains { Self.equalsIgnoringCase(String($0), "100-continue".utf8) }
+            && head.headers[canonicalForm: "expect"].contains { Self.equalsIgnoringCase($0.utf8, "100-continue") }
     }
 
     /// The fields sent upstream: end-to-end fields, `Expect` removed (the

@@ -1,14 +1,15 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// One HTTP/1.1 connection from the gateway to an upstream endpoint, opened on
 /// a client connection's event loop and used only there. Between exchanges it
-/// waits in that loop's ``UpstreamPool``; during one, it hands every response
-/// part and every change of its channel to its ``ProxyExchange``.
+/// waits in that loop's ``UpstreamPool``; during one, it hands every part of
+/// the response (``UpstreamResponseParser``) and every change of its channel
+/// to its ``ProxyExchange``. Requests go out as the bytes the exchange wrote:
+/// no HTTP/1 codec in its pipeline.
 final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The endpoint's URL (`http://host:port`): the pool's key.
     let endpoint: String
@@ -19,7 +20,12 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     private weak var pool: UpstreamPool?
     /// It has carried an exchange before: a close before any response byte
     /// may be the upstream's keep-alive timeout racing our request.
-    private(set) var reused = false
+    private var reused = false
+    /// A byte of the current exchange's response has come.
+    private var answered = false
+    /// It said something out of step: never pooled again.
+    private var broken = false
+    private var parser = UpstreamResponseParser()
     /// Reading is paused for a client that cannot take more.
     private var paused = false
     /// When it last went back to the pool (set by ``UpstreamPool``).
@@ -38,7 +44,6 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
                     try channel.pipeline.syncOperations.addHandler(bound.value)
                 }
             }
@@ -51,9 +56,21 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Marks the start of an exchange on it.
-    func lease(to exchange: ProxyExchange) {
+    /// Marks the start of an exchange on it, whose request is `HEAD` or not.
+    func lease(to exchange: ProxyExchange, toHEAD: Bool) {
         self.exchange = exchange
+        self.answered = false
+        self.parser.expectResponse(toHEAD: toHEAD)
+    }
+
+    /// The connection closed before any byte of the response came, after
+    /// carrying an exchange before: most likely the upstream's keep-alive
+    /// timeout met the request, which it never processed.
+    var closedUnanswered: Bool { self.reused && !self.answered }
+
+    /// The response's chunk framing is dropped: only its data goes on.
+    func dechunk() {
+        self.parser.dechunks = true
     }
 
     /// The exchange ended cleanly: back to the pool for the next one, reading
@@ -62,7 +79,7 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
         self.exchange = nil
         self.reused = true
         self.setReading(true)
-        if let pool = self.pool { pool.put(self) } else { self.close() }
+        if let pool = self.pool, !self.broken { pool.put(self) } else { self.close() }
     }
 
     /// Closes it; it is never pooled again.
@@ -73,8 +90,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
 
     var isActive: Bool { self.channel?.isActive ?? false }
 
-    func write(_ part: HTTPClientRequestPart) {
-        self.channel?.write(part, promise: nil)
+    func write(_ bytes: ByteBuffer) {
+        self.channel?.write(bytes, promise: nil)
     }
 
     func flush() {
@@ -95,11 +112,18 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: channel events
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
-        if let exchange = self.exchange {
-            exchange.upstreamRead(part)
-        } else {
-            // A pooled connection must stay silent: anything it says is out of step.
+        var input = self.unwrapInboundIn(data)
+        self.answered = true
+        do {
+            // A pooled connection must stay silent: the parser expects nothing.
+            while let event = try self.parser.next(&input) {
+                // Bytes after the response's end are out of step.
+                if case .end = event, input.readableBytes > 0 { self.broken = true }
+                self.exchange?.upstreamRead(event)
+            }
+        } catch {
+            self.exchange?.upstreamFailed(error)
+            self.broken = true
             context.close(promise: nil)
         }
     }
@@ -113,6 +137,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A body that runs until the close has ended.
+        if let end = self.parser.closed() { self.exchange?.upstreamRead(end) }
         if let exchange = self.exchange {
             self.exchange = nil
             exchange.upstreamClosed(self)

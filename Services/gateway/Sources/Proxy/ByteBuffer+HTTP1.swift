@@ -1,0 +1,48 @@
+import NIOCore
+import NIOHTTP1
+
+/// HTTP/1.1 as the proxy writes it: heads and chunks straight into a buffer,
+/// without NIO's encoders (no header list copied to check framing).
+extension ByteBuffer {
+    /// `head`'s request line (as HTTP/1.1) and fields, and the empty line.
+    mutating func writeHTTP1RequestHead(_ head: HTTPRequestHead) {
+        self.writeString(head.method.rawValue)
+        self.writeStaticString(" ")
+        self.writeString(head.uri)
+        self.writeStaticString(" HTTP/1.1\r\n")
+        for (name, value) in head.headers { self.writeHTTP1Field(name, value) }
+        self.writeStaticString("\r\n")
+    }
+
+    /// A status line: `HTTP/1.1 <code> <reason>`.
+    mutating func writeHTTP1StatusLine(_ status: HTTPResponseStatus) {
+        self.writeStaticString("HTTP/1.1 ")
+        self.writeString(String(status.code))
+        self.writeStaticString(" ")
+        self.writeString(status.reasonPhrase)
+        self.writeStaticString("\r\n")
+    }
+
+    /// One field line.
+    mutating func writeHTTP1Field(_ name: String, _ value: String) {
+        self.writeString(name)
+        self.writeStaticString(": ")
+        self.writeString(value)
+        self.writeStaticString("\r\n")
+    }
+
+    /// `data` as one chunk of a chunked body (nothing for no data: an empty
+    /// chunk would end the body).
+    mutating func writeHTTP1Chunk(_ data: ByteBuffer) {
+        guard data.readableBytes > 0 else { return }
+        self.writeString(String(data.readableBytes, radix: 16))
+        self.writeStaticString("\r\n")
+        self.writeImmutableBuffer(data)
+        self.writeStaticString("\r\n")
+    }
+
+    /// The last chunk and an empty trailer section: the chunked body's end.
+    mutating func writeHTTP1LastChunk() {
+        self.writeStaticString("0\r\n\r\n")
+    }
+}
