@@ -216,9 +216,12 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.endResponse(closing: close)
     }
 
-    /// Closes the connection now: part of a response went out and the rest cannot follow.
+    /// Closes the connection now: part of a response went out and the rest
+    /// cannot follow. What was written goes first (as far as the socket takes
+    /// it), so the client sees where its answer broke off.
     func closeConnection() {
         self.closing = true
+        self.edge.flushProxied()
         self.context?.close(promise: nil)
     }
 
