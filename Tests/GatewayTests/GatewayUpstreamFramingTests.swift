@@ -20,6 +20,13 @@ import Testing
         }
     }
 
+    /// Sends `request` on a new connection and reads until it closes (or goes quiet).
+    static func exchange(_ port: Int, _ request: String) async throws -> (text: String, closed: Bool) {
+        let connection = try RawHTTPConnection(port: port)
+        try connection.send(request)
+        return try await connection.readAll()
+    }
+
     /// The answers in `text`, split at each status line.
     static func answers(_ text: String) -> [Substring] {
         text.split(separator: "HTTP/1.1 ", omittingEmptySubsequences: true)
@@ -28,9 +35,7 @@ import Testing
     @Test func chunksReachAnHTTP11ClientAsTheyCameAndTheConnectionStays() async throws {
         try await self.withGateway { port, upstream in
             upstream.answer(Self.chunked)
-            let connection = try RawHTTPConnection(port: port)
-            try connection.send("GET /api/a HTTP/1.1\r\nHost: t\r\n\r\nGET /api/b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            let received = try await connection.readAll()
+            let received = try await Self.exchange(port, "GET /api/a HTTP/1.1\r\nHost: t\r\n\r\nGET /api/b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             let answers = Self.answers(received.text)
             #expect(answers.count == 2, "\(received.text)")
             for answer in answers {
@@ -44,9 +49,7 @@ import Testing
     @Test func anHTTP10ClientGetsTheDataWithoutChunksEndedByTheClose() async throws {
         try await self.withGateway { port, upstream in
             upstream.answer(Self.chunked)
-            let connection = try RawHTTPConnection(port: port)
-            try connection.send("GET /api/a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-            let received = try await connection.readAll()
+            let received = try await Self.exchange(port, "GET /api/a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
             #expect(received.text.hasPrefix("HTTP/1.1 200 OK\r\n") && received.text.hasSuffix("\r\n\r\nhello world"), "\(received.text)")
             #expect(!received.text.contains("Transfer-Encoding") && received.text.contains("\r\nConnection: close\r\n") && received.closed)
         }
@@ -55,9 +58,7 @@ import Testing
     @Test func aBodyEndedByTheUpstreamsCloseEndsWithTheClientsConnection() async throws {
         try await self.withGateway { port, upstream in
             upstream.answer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it", closes: true)
-            let connection = try RawHTTPConnection(port: port)
-            try connection.send("GET /api/a HTTP/1.1\r\nHost: t\r\n\r\n")
-            let received = try await connection.readAll()
+            let received = try await Self.exchange(port, "GET /api/a HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(received.text.hasSuffix("\r\nConnection: close\r\nServer-Timing: " + (received.text.components(separatedBy: "Server-Timing: ").last ?? "")))
             #expect(received.text.hasSuffix("\r\n\r\nall of it") && received.closed, "\(received.text)")
         }
@@ -80,16 +81,12 @@ import Testing
     @Test func aMalformedHeadGets502AndAMalformedBodyEndsTheConnection() async throws {
         try await self.withGateway { port, upstream in
             upstream.answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
-            let connection = try RawHTTPConnection(port: port)
-            try connection.send("GET /api/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            let refused = try await connection.readAll()
+            let refused = try await Self.exchange(port, "GET /api/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             #expect(refused.text.hasPrefix("HTTP/1.1 502 Bad Gateway\r\n") && refused.text.contains("application/problem+json"), "\(refused.text)")
             #expect(!refused.text.contains("\r\n\r\n2\r\nok"))
 
             upstream.answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\n")
-            let broken = try RawHTTPConnection(port: port)
-            try broken.send("GET /api/a HTTP/1.1\r\nHost: t\r\n\r\n")
-            let cut = try await broken.readAll()
+            let cut = try await Self.exchange(port, "GET /api/a HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(cut.text.hasPrefix("HTTP/1.1 200 OK\r\n") && cut.closed, "\(cut.text)")
             #expect(!cut.text.contains("zz") && !cut.text.hasSuffix("0\r\n\r\n"))
         }
