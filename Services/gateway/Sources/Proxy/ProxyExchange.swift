@@ -231,10 +231,8 @@ final class ProxyExchange {
         self.connection = connection
         self.phase = .awaitingHead
         connection.lease(to: self, toHEAD: self.head.method == .HEAD)
-        var request = ByteBuffer()
-        request.reserveCapacity(1024)
-        request.writeHTTP1RequestHead(self.makeUpstreamHead())
-        connection.write(request)
+        let upstreamHead = self.makeUpstreamHead()
+        connection.write(self.loop.head { $0.writeHTTP1RequestHead(upstreamHead) })
         if self.body.readableBytes > 0 {
             self.sendBody(self.body, on: connection)
             // A streamed body goes once: what was held is sent and let go.
@@ -454,14 +452,17 @@ final class ProxyExchange {
         default:
             break
         }
-        var head = ByteBuffer()
-        head.reserveCapacity(1024)
-        upstream.writeForClient(into: &head, keepsTransferEncoding: keepsChunks)
-        head.writeHTTP1Field("X-Request-ID", self.requestID)
-        if self.closesClient || !self.requestEnded { head.writeHTTP1Field("Connection", "close") }
-        head.writeHTTP1Field("Server-Timing", self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started))
-        head.writeStaticString("\r\n")
-        self.client?.startResponse(head)
+        let closes = self.closesClient || !self.requestEnded
+        let timing = self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started)
+        self.client?.startResponse(
+            self.loop.head { head in
+                upstream.writeForClient(into: &head, keepsTransferEncoding: keepsChunks)
+                head.writeHTTP1Field("X-Request-ID", self.requestID)
+                if closes { head.writeHTTP1Field("Connection", "close") }
+                head.writeHTTP1Field("Server-Timing", timing)
+                head.writeStaticString("\r\n")
+            }
+        )
         self.lastUpstreamRead = .now()
         self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
     }

@@ -17,6 +17,11 @@ final class ProxyLoop {
     private var requestCounters: [RequestKey: Counter] = [:]
     private var durationTimers: [String: Metrics.Timer] = [:]
     private var attemptCounters: [AttemptKey: Counter] = [:]
+    /// The storage the loop's heads are written into, one after the other:
+    /// once a head has gone out it is free again, so in steady state a head
+    /// costs no allocation (``ByteBuffer/clear(minimumCapacity:)`` allocates
+    /// only while the last head is still being written).
+    private var headBuffer = ByteBuffer()
 
     private struct RequestKey: Hashable {
         var method: String
@@ -31,6 +36,13 @@ final class ProxyLoop {
     init(eventLoop: any EventLoop, metrics: GatewayMetrics, upstreamIdleTimeout: TimeAmount) {
         self.pool = UpstreamPool(eventLoop: eventLoop, maxIdlePerEndpoint: 64, idleTimeout: upstreamIdleTimeout)
         self.metrics = metrics
+    }
+
+    /// A head, written by `write` into the loop's head buffer.
+    func head(_ write: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        self.headBuffer.clear(minimumCapacity: 1024)
+        write(&self.headBuffer)
+        return self.headBuffer
     }
 
     /// `http_requests_total` and `http_request_duration_seconds` for one client request.
