@@ -1,15 +1,48 @@
+import NIOCore
 import NIOHTTP1
 import Testing
 
 @testable import Gateway
 
 @Suite struct ProxyHeadersTests {
+    /// The request line and fields of the head the upstream gets for a
+    /// `GET /api/x` with `headers`, as written.
+    static func upstreamHead(
+        _ headers: HTTPHeaders, upstreamHost: String = "u", clientAddress: String? = nil, framing: ProxyHeaders.BodyFraming = .none,
+        newTraceparent: () -> String = { "new" }
+    ) -> (requestLine: String, fields: HTTPHeaders) {
+        var buffer = ByteBuffer()
+        ProxyHeaders.writeUpstreamRequest(
+            HTTPRequestHead(version: .http1_0, method: .GET, uri: "/api/x", headers: headers), framing: framing, upstreamHost: upstreamHost,
+            clientAddress: clientAddress, requestID: "rid", newTraceparent: newTraceparent, into: &buffer
+        )
+        let text = String(buffer: buffer)
+        #expect(text.hasSuffix("\r\n\r\n"))
+        let lines = text.components(separatedBy: "\r\n").dropLast(2)
+        let fields = lines.dropFirst().map { line in
+            let colon = line.firstIndex(of: ":")!
+            return (String(line[..<colon]), String(line[line.index(colon, offsetBy: 2)...]))
+        }
+        return (lines.first ?? "", HTTPHeaders(fields))
+    }
+
+    @Test func removesHopByHopAndConnectionListedFieldsAndFramesTheBodyItself() {
+        let headers = HTTPHeaders([
+            ("Connection", "keep-alive, X-Secret-Hop"), ("Keep-Alive", "timeout=5"), ("Transfer-Encoding", "chunked"), ("Upgrade", "h2c"),
+            ("X-Secret-Hop", "1"), ("Accept", "application/json"), ("Content-Length", "12"),
+        ])
+        let plain = Self.upstreamHead(headers)
+        #expect(plain.requestLine == "GET /api/x HTTP/1.1")
+        #expect(plain.fields.map { $0.name.lowercased() }.sorted() == ["accept", "host", "traceparent", "x-forwarded-proto", "x-request-id"])
+        #expect(Self.upstreamHead(headers, framing: .length(5)).fields["Content-Length"] == ["5"])
+        let chunked = Self.upstreamHead(headers, framing: .chunked).fields
+        #expect(chunked["Transfer-Encoding"] == ["chunked"] && !chunked.contains(name: "content-length"))
+    }
+
     @Test func addsForwardingFieldsAndKeepsAValidTraceparent() {
         let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
         let headers = HTTPHeaders([("Host", "example.test"), ("X-Forwarded-For", "10.0.0.1"), ("traceparent", trace)])
-        let result = ProxyHeaders.upstreamRequest(
-            headers, upstreamHost: "10.1.2.3:8080", clientAddress: "192.0.2.7", requestID: "rid", newTraceparent: { "new" }
-        )
+        let result = Self.upstreamHead(headers, upstreamHost: "10.1.2.3:8080", clientAddress: "192.0.2.7").fields
         #expect(result["Host"] == ["10.1.2.3:8080"])
         #expect(result["X-Forwarded-For"] == ["10.0.0.1, 192.0.2.7"])
         #expect(result["X-Forwarded-Proto"] == ["http"])
@@ -23,7 +56,7 @@ import Testing
         #expect(ProxyHeaders.expectsContinue(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/api/items", headers: headers)))
         #expect(!ProxyHeaders.expectsContinue(HTTPRequestHead(version: .http1_0, method: .POST, uri: "/api/items", headers: headers)))
         #expect(!ProxyHeaders.expectsContinue(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/api/items", headers: ["Host": "t"])))
-        let result = ProxyHeaders.upstreamRequest(headers, upstreamHost: "u", clientAddress: nil, requestID: "rid", newTraceparent: { "new" })
+        let result = Self.upstreamHead(headers, framing: .length(5)).fields
         #expect(!result.contains(name: "expect"))
         #expect(result["Content-Length"] == ["5"])
     }
@@ -32,9 +65,7 @@ import Testing
         for bad in [nil, "garbage", "00-00000000000000000000000000000000-b7ad6b7169203331-01", "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"] {
             var headers = HTTPHeaders()
             if let bad { headers.add(name: "traceparent", value: bad) }
-            let result = ProxyHeaders.upstreamRequest(
-                headers, upstreamHost: "u", clientAddress: nil, requestID: "rid", newTraceparent: ProxyHeaders.newTraceparent
-            )
+            let result = Self.upstreamHead(headers, newTraceparent: ProxyHeaders.newTraceparent).fields
             #expect(ProxyHeaders.isValidTraceparent(result.first(name: "traceparent")), "\(bad ?? "nil")")
             #expect(result.first(name: "traceparent") != bad)
         }

@@ -4,16 +4,6 @@ import NIOHTTP1
 /// HTTP/1.1 as the proxy writes it: heads and chunks straight into a buffer,
 /// without NIO's encoders (no header list copied to check framing).
 extension ByteBuffer {
-    /// `head`'s request line (as HTTP/1.1) and fields, and the empty line.
-    mutating func writeHTTP1RequestHead(_ head: HTTPRequestHead) {
-        self.writeString(head.method.rawValue)
-        self.writeStaticString(" ")
-        self.writeString(head.uri)
-        self.writeStaticString(" HTTP/1.1\r\n")
-        for (name, value) in head.headers { self.writeHTTP1Field(name, value) }
-        self.writeStaticString("\r\n")
-    }
-
     /// A status line: `HTTP/1.1 <code> <reason>`.
     mutating func writeHTTP1StatusLine(_ status: HTTPResponseStatus) {
         self.writeStaticString("HTTP/1.1 ")

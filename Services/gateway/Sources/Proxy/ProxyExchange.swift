@@ -58,6 +58,8 @@ final class ProxyExchange {
     private var streaming = false
     /// Shed before its end arrived: answered at the end, so the connection stays open.
     private var shedAtEnd = false
+    /// The client's `Content-Length`, if it sent one.
+    private var announcedLength: Int?
     /// The body goes upstream in chunks (its length is not known yet).
     private var chunksUpstream = false
 
@@ -107,6 +109,7 @@ final class ProxyExchange {
     func begin() {
         let active = self.engine.counters.activeRequests.add(1, ordering: .relaxed).newValue
         let length = self.head.headers.first(name: "content-length").flatMap(Int.init)
+        self.announcedLength = length
         if active > self.engine.configuration.maxInFlight {
             self.engine.metrics.loadShed()
             guard (length ?? 0) == 0, !self.head.headers.contains(name: "transfer-encoding") else {
@@ -231,8 +234,7 @@ final class ProxyExchange {
         self.connection = connection
         self.phase = .awaitingHead
         connection.lease(to: self, toHEAD: self.head.method == .HEAD)
-        let upstreamHead = self.makeUpstreamHead()
-        connection.write(self.loop.head { $0.writeHTTP1RequestHead(upstreamHead) })
+        connection.write(self.loop.head { self.writeUpstreamHead(into: &$0) })
         if self.body.readableBytes > 0 {
             self.sendBody(self.body, on: connection)
             // A streamed body goes once: what was held is sent and let go.
@@ -258,29 +260,26 @@ final class ProxyExchange {
         connection.write(last)
     }
 
-    /// The client's head as the upstream gets it (``ProxyHeaders``), with the
-    /// body framed as it will be sent: its length when it is known, chunks
-    /// otherwise. Made for each try (each endpoint has its own `Host`).
-    private func makeUpstreamHead() -> HTTPRequestHead {
-        var headers = ProxyHeaders.upstreamRequest(
-            self.head.headers, upstreamHost: self.endpoint?.authority ?? "", clientAddress: self.clientAddress,
-            requestID: self.requestID, newTraceparent: { ProxyHeaders.newTraceparent(using: &self.loop.random) }
-        )
-        let announced = self.head.headers.contains(name: "content-length") || self.head.headers.contains(name: "transfer-encoding")
-        self.chunksUpstream = false
+    /// Writes the client's head as the upstream gets it (``ProxyHeaders``),
+    /// with the body framed as it will be sent: its length when it is known,
+    /// chunks otherwise. Made for each try (each endpoint has its own `Host`).
+    private func writeUpstreamHead(into buffer: inout ByteBuffer) {
+        let framing: ProxyHeaders.BodyFraming
         if self.dropsBody {
-            headers.remove(name: "content-length")
+            framing = .none
         } else if self.requestEnded {
-            if announced || self.bodyBytes > 0 { headers.replaceOrAdd(name: "Content-Length", value: String(self.bodyBytes)) }
-        } else if !headers.contains(name: "content-length") {
-            headers.add(name: "Transfer-Encoding", value: "chunked")
-            self.chunksUpstream = true
+            let announced = self.head.headers.contains(name: "content-length") || self.head.headers.contains(name: "transfer-encoding")
+            framing = announced || self.bodyBytes > 0 ? .length(self.bodyBytes) : .none
+        } else if let length = self.announcedLength {
+            framing = .length(length)
+        } else {
+            framing = .chunked
         }
-        // The client's head with the new fields: its method and target stay
-        // shared, not copied.
-        var head = self.head
-        head.headers = headers
-        return head
+        self.chunksUpstream = framing == .chunked
+        ProxyHeaders.writeUpstreamRequest(
+            self.head, framing: framing, upstreamHost: self.endpoint?.authority ?? "", clientAddress: self.clientAddress,
+            requestID: self.requestID, newTraceparent: { ProxyHeaders.newTraceparent(using: &self.loop.random) }, into: &buffer
+        )
     }
 
     /// The try failed before a response head: try again where that is safe

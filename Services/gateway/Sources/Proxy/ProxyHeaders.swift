@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 import Shared
 
@@ -12,7 +13,7 @@ enum ProxyHeaders {
     /// `Upgrade`, `Proxy-Authenticate`, `Proxy-Authorization`: never
     /// forwarded, nor any named in `Connection`), and those it sets on the way upstream.
     enum Field {
-        case hopByHop, expect, host, forwardedFor, forwardedProto, forwardedHost, requestID, traceparent
+        case hopByHop, expect, host, forwardedFor, forwardedProto, forwardedHost, requestID, traceparent, contentLength
     }
 
     /// Which of ``Field`` `name` is, if any; its length picks the few names to compare.
@@ -31,6 +32,7 @@ enum ProxyHeaders {
         case 10: return named("connection") || named("keep-alive") ? .hopByHop : nil
         case 11: return named("traceparent") ? .traceparent : nil
         case 12: return named("x-request-id") ? .requestID : nil
+        case 14: return named("content-length") ? .contentLength : nil
         case 15: return named("x-forwarded-for") ? .forwardedFor : nil
         case 16: return named("proxy-connection") ? .hopByHop : named("x-forwarded-host") ? .forwardedHost : nil
         case 17: return named("transfer-encoding") ? .hopByHop : named("x-forwarded-proto") ? .forwardedProto : nil
@@ -75,23 +77,36 @@ enum ProxyHeaders {
             && head.headers[canonicalForm: "expect"].contains { Self.equalsIgnoringCase($0.utf8, "100-continue") }
     }
 
-    /// The fields sent upstream: end-to-end fields, `Expect` removed (the
-    /// gateway answers `100-continue` itself: it reads the body before the first try), `Host` set to the
-    /// upstream's own (the client's goes in `X-Forwarded-Host`),
-    /// `X-Forwarded-For` extended with the client, `X-Forwarded-Proto` set,
-    /// `X-Request-ID` set, and a valid `traceparent` (kept, or started).
-    /// A new list in one pass, the fields set last, with room for one more
-    /// (the body's framing).
-    static func upstreamRequest(
-        _ headers: HTTPHeaders, upstreamHost: String, clientAddress: String?, requestID: String, newTraceparent: () -> String
-    ) -> HTTPHeaders {
+    /// How a request's body goes upstream: the head's framing field.
+    enum BodyFraming: Equatable {
+        /// No body: no framing field.
+        case none
+        case length(Int)
+        case chunked
+    }
+
+    /// Writes the head the upstream gets into `buffer`, in one pass over the
+    /// client's fields: the request line (as HTTP/1.1), the end-to-end
+    /// fields, `Expect` removed (the gateway answers `100-continue` itself:
+    /// it reads the body before the first try), `Host` set to the upstream's
+    /// own (the client's goes in `X-Forwarded-Host`), `X-Forwarded-For`
+    /// extended with the client, `X-Forwarded-Proto` set, `X-Request-ID` set,
+    /// a valid `traceparent` (kept, or started), the body's `framing` (the
+    /// client's `Content-Length` never passes as it came), and the empty line.
+    static func writeUpstreamRequest(
+        _ head: HTTPRequestHead, framing: BodyFraming, upstreamHost: String, clientAddress: String?, requestID: String,
+        newTraceparent: () -> String, into buffer: inout ByteBuffer
+    ) {
+        let headers = head.headers
         let connection = headers.contains(name: "connection")
         let keepsTrace = Self.isValidTraceparent(headers.first(name: Self.traceparent))
         var clientHost: String?
         var forwardedFor = false
         var forwardedHost = false
-        var result = HTTPHeaders()
-        result.reserveCapacity(headers.count + 7)
+        buffer.writeString(head.method.rawValue)
+        buffer.writeStaticString(" ")
+        buffer.writeString(head.uri)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
         for (name, value) in headers {
             let field = Self.field(name)
             switch field {
@@ -101,24 +116,29 @@ enum ProxyHeaders {
             }
             guard field != .hopByHop, !(connection && Self.isListedInConnection(name, headers)) else { continue }
             switch field {
-            case .expect, .host, .forwardedProto, .requestID: continue
+            case .expect, .host, .forwardedProto, .requestID, .contentLength: continue
             case .forwardedFor where clientAddress != nil: continue
             case .traceparent where !keepsTrace: continue
             case .forwardedHost: forwardedHost = true
             default: break
             }
-            result.add(name: name, value: value)
+            buffer.writeHTTP1Field(name, value)
         }
-        result.add(name: "Host", value: upstreamHost)
+        buffer.writeHTTP1Field("Host", upstreamHost)
         if let clientAddress {
             let previous = forwardedFor ? headers[canonicalForm: "x-forwarded-for"].joined(separator: ", ") : ""
-            result.add(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
+            buffer.writeHTTP1Field("X-Forwarded-For", previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
         }
-        result.add(name: "X-Forwarded-Proto", value: "http")
-        if let clientHost, !forwardedHost { result.add(name: "X-Forwarded-Host", value: clientHost) }
-        result.add(name: "X-Request-ID", value: requestID)
-        if !keepsTrace { result.add(name: Self.traceparent, value: newTraceparent()) }
-        return result
+        buffer.writeHTTP1Field("X-Forwarded-Proto", "http")
+        if let clientHost, !forwardedHost { buffer.writeHTTP1Field("X-Forwarded-Host", clientHost) }
+        buffer.writeHTTP1Field("X-Request-ID", requestID)
+        if !keepsTrace { buffer.writeHTTP1Field(Self.traceparent, newTraceparent()) }
+        switch framing {
+        case .none: break
+        case .length(let length): buffer.writeHTTP1Field("Content-Length", String(length))
+        case .chunked: buffer.writeHTTP1Field("Transfer-Encoding", "chunked")
+        }
+        buffer.writeStaticString("\r\n")
     }
 
     /// W3C trace context, version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, ids not all zero.
