@@ -18,6 +18,10 @@ import Testing
         )
         let endpoints = EndpointSet(configuration: configuration, logger: Logger(label: "test"))
         let start = ContinuousClock.now
+        // Both pass their checks: only then do failures count toward a breaker.
+        for endpoint in endpoints.all {
+            _ = endpoint.recordCheck(success: true, report: nil, latencyMilliseconds: nil, output: nil, now: start, ejectionDuration: .seconds(30))
+        }
         let broken = endpoints.all[0]
         #expect(broken.tryAcquire(now: start))
         #expect(broken.recordCall(success: false, now: start, ejectAfter: 1000).breakerChanged == .open)

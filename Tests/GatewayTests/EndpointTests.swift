@@ -31,4 +31,25 @@ import Testing
         #expect(fail(times: 1) == [true], "healthy: the third consecutive failure ejects")
         #expect(endpoint.snapshot.ejected)
     }
+
+    @Test func failuresWhileFailingItsChecksNeverOpenTheBreaker() throws {
+        let configuration = try GatewayConfiguration(
+            EnvironmentReader(environment: ["UPSTREAM_URLS": "http://127.0.0.1:9001", "EJECT_CONSECUTIVE_FAILURES": "100", "BREAKER_CONSECUTIVE_FAILURES": "5"])
+        )
+        let endpoint = EndpointSet(configuration: configuration, logger: Logger(label: "test")).all[0]
+        let now = ContinuousClock.now
+        func fail(times: Int) {
+            for _ in 0..<times {
+                _ = endpoint.tryAcquire(now: now)
+                _ = endpoint.recordCall(success: false, now: now, ejectAfter: 100)
+            }
+        }
+        fail(times: 20)
+        #expect(endpoint.snapshot.breaker == .closed, "unhealthy: panic-mode failures do not open the breaker")
+        _ = endpoint.recordCheck(success: true, report: nil, latencyMilliseconds: nil, output: nil, now: now, ejectionDuration: .seconds(30))
+        fail(times: 4)
+        #expect(endpoint.snapshot.breaker == .closed)
+        fail(times: 1)
+        #expect(endpoint.snapshot.breaker == .open, "healthy: the fifth consecutive failure opens it")
+    }
 }

@@ -1,8 +1,9 @@
 import NIOCore
 
-/// The first handler of a client connection's pipeline, next to the socket:
-/// proxied responses are written through it as the bytes the upstream sent
-/// (``EdgeGuard/writeProxied(_:)``), past Hummingbird's HTTP/1 encoder. It
+/// The handler right before Hummingbird's HTTP/1 encoder in a client
+/// connection's pipeline (on the socket's side of it): proxied responses are
+/// written through it as the bytes the upstream sent
+/// (``EdgeGuard/writeProxied(_:startsResponse:)``), past the encoder. It
 /// passes everything else on untouched.
 final class ClientSocketWriter: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer

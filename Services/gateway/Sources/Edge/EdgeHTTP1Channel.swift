@@ -8,7 +8,7 @@ import NIOHTTP1
 /// the HTTP/1 decoder, where it sees each request head as the client sent it
 /// (its version, every `Host`), then the ``ProxyHandler``, which takes
 /// `/api/*` before Hummingbird and answers it through the
-/// ``ClientSocketWriter`` placed next to the socket; the decoder's head
+/// ``ClientSocketWriter`` placed before the encoder; the decoder's head
 /// limits are set from ``EdgeSettings``.
 struct EdgeHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
@@ -34,8 +34,11 @@ struct EdgeHTTP1Channel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         self.base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            // Right before the encoder: proxied bytes skip it and still pass
+            // whatever sits between it and the socket.
+            let encoder = try channel.pipeline.syncOperations.handler(type: HTTPResponseEncoder.self)
             let socket = ClientSocketWriter()
-            try channel.pipeline.syncOperations.addHandler(socket, position: .first)
+            try channel.pipeline.syncOperations.addHandler(socket, position: .before(encoder))
             let edge = EdgeGuard(settings: self.settings, logger: logger, socket: socket)
             try channel.pipeline.syncOperations.addHandler(edge, position: .after(decoder))
             try channel.pipeline.syncOperations.addHandler(ProxyHandler(engine: self.proxy, edge: edge), position: .after(edge))

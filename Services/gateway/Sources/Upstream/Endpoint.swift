@@ -110,15 +110,22 @@ public final class Endpoint: Sendable {
 
     /// Records a call's outcome: breaker, consecutive failures, ejection.
     ///
-    /// Only an endpoint that passes its active checks is ejected: one that
-    /// fails them is out of rotation already, and gets calls only in panic
-    /// mode (no endpoint healthy), which are expected to fail; ejecting it
-    /// for them would keep it out for the ejection time after it recovered.
+    /// Only an endpoint that passes its active checks is ejected, or has its
+    /// breaker opened: one that fails them is out of rotation already, and
+    /// gets calls only in panic mode (no endpoint healthy), which are
+    /// expected to fail; ejecting it or opening its breaker for them would
+    /// keep it out for the ejection time or the breaker's wait after it
+    /// recovered. Such a failure frees the breaker's probe slot and counts
+    /// nothing.
     func recordCall(success: Bool, now: ContinuousClock.Instant, ejectAfter: Int) -> CallEffect {
         self.state.withLock { state in
             state.outstanding -= 1
             let before = state.breaker.state
-            state.breaker.record(success: success, now: now)
+            if success || state.damper.isHealthy {
+                state.breaker.record(success: success, now: now)
+            } else {
+                state.breaker.release()
+            }
             state.consecutiveFailures = success ? 0 : state.consecutiveFailures + 1
             var ejected = false
             if !success, state.damper.isHealthy, state.ejectedAt == nil, state.consecutiveFailures >= ejectAfter {
