@@ -30,9 +30,4 @@ extension ByteBuffer {
         self.writeImmutableBuffer(data)
         self.writeStaticString("\r\n")
     }
-
-    /// The last chunk and an empty trailer section: the chunked body's end.
-    mutating func writeHTTP1LastChunk() {
-        self.writeStaticString("0\r\n\r\n")
-    }
 }

@@ -22,6 +22,8 @@ import Shared
 final class ProxyExchange {
     /// The interim answer to `Expect: 100-continue`.
     private static let continueHead = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
+    /// The end of a chunked body: the last chunk and an empty trailer section.
+    private static let lastChunk = ByteBuffer(string: "0\r\n\r\n")
 
     private enum Phase {
         /// Reading a body that must be whole before the first try.
@@ -247,17 +249,13 @@ final class ProxyExchange {
 
     private func sendBody(_ bytes: ByteBuffer, on connection: UpstreamConnection) {
         guard self.chunksUpstream else { return connection.write(bytes) }
-        var chunk = ByteBuffer()
-        chunk.reserveCapacity(bytes.readableBytes + 20)
+        var chunk = ByteBufferAllocator().buffer(capacity: bytes.readableBytes + 20)
         chunk.writeHTTP1Chunk(bytes)
         connection.write(chunk)
     }
 
     private func endBody(on connection: UpstreamConnection) {
-        guard self.chunksUpstream else { return }
-        var last = ByteBuffer()
-        last.writeHTTP1LastChunk()
-        connection.write(last)
+        if self.chunksUpstream { connection.write(Self.lastChunk) }
     }
 
     /// Writes the client's head as the upstream gets it (``ProxyHeaders``),
@@ -268,7 +266,7 @@ final class ProxyExchange {
         if self.dropsBody {
             framing = .none
         } else if self.requestEnded {
-            let announced = self.head.headers.contains(name: "content-length") || self.head.headers.contains(name: "transfer-encoding")
+            let announced = self.announcedLength != nil || self.head.headers.contains(name: "transfer-encoding")
             framing = announced || self.bodyBytes > 0 ? .length(self.bodyBytes) : .none
         } else if let length = self.announcedLength {
             framing = .length(length)

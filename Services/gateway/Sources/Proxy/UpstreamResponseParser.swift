@@ -62,12 +62,6 @@ struct UpstreamResponseParser {
         self.partialHead.clear()
     }
 
-    /// A body that runs until the connection closes is being read.
-    var readsUntilClose: Bool {
-        if case .untilClose = self.state { return true }
-        return false
-    }
-
     /// The next event from `input`, consuming what it covers; `nil` when
     /// `input` holds nothing more to say yet.
     mutating func next(_ input: inout ByteBuffer) throws(UpstreamResponseError) -> Event? {
