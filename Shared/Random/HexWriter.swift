@@ -1,5 +1,7 @@
-/// Writes ids as lowercase hexadecimal straight into a string's storage: no
-/// intermediate array, for ids made on every request.
+import NIOCore
+
+/// Writes ids as lowercase hexadecimal straight into a string's or a
+/// buffer's storage: no intermediate array, for ids made on every request.
 public enum HexWriter {
     private static let digits: StaticString = "0123456789abcdef"
 
@@ -7,6 +9,15 @@ public enum HexWriter {
     public static func string(count: Int, _ fill: (inout Cursor) -> Void) -> String {
         String(unsafeUninitializedCapacity: count) { buffer in
             var cursor = Cursor(buffer: buffer)
+            fill(&cursor)
+            return cursor.position
+        }
+    }
+
+    /// `count` bytes at the end of `buffer`, filled by `fill` through a ``Cursor``.
+    public static func write(count: Int, into buffer: inout ByteBuffer, _ fill: (inout Cursor) -> Void) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+            var cursor = Cursor(buffer: UnsafeMutableBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[..<count]))
             fill(&cursor)
             return cursor.position
         }

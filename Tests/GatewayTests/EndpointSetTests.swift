@@ -28,7 +28,7 @@ import Testing
 
         func picks(at now: ContinuousClock.Instant) -> [String] {
             (0..<4).compactMap { _ in
-                guard let (endpoint, _) = endpoints.pick(excluding: [], now: now) else { return nil }
+                guard let (endpoint, _) = endpoints.pick(excluding: { _ in false }, now: now) else { return nil }
                 _ = endpoint.recordCall(success: true, now: now, ejectAfter: 1000)
                 return endpoint.url
             }

@@ -9,12 +9,12 @@ import Testing
     /// `GET /api/x` with `headers`, as written.
     static func upstreamHead(
         _ headers: HTTPHeaders, upstreamHost: String = "u", clientAddress: String? = nil, framing: ProxyHeaders.BodyFraming = .none,
-        newTraceparent: () -> String = { "new" }
+        writeNewTraceparent: (inout ByteBuffer) -> Void = { $0.writeHTTP1Field("traceparent", "new") }
     ) -> (requestLine: String, fields: HTTPHeaders) {
         var buffer = ByteBuffer()
         ProxyHeaders.writeUpstreamRequest(
             HTTPRequestHead(version: .http1_0, method: .GET, uri: "/api/x", headers: headers), framing: framing, upstreamHost: upstreamHost,
-            clientAddress: clientAddress, requestID: "rid", newTraceparent: newTraceparent, into: &buffer
+            clientAddress: clientAddress, requestID: "rid", writeNewTraceparent: writeNewTraceparent, into: &buffer
         )
         let text = String(buffer: buffer)
         #expect(text.hasSuffix("\r\n\r\n"))
@@ -65,14 +65,23 @@ import Testing
         for bad in [nil, "garbage", "00-00000000000000000000000000000000-b7ad6b7169203331-01", "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"] {
             var headers = HTTPHeaders()
             if let bad { headers.add(name: "traceparent", value: bad) }
-            let result = Self.upstreamHead(headers, newTraceparent: ProxyHeaders.newTraceparent).fields
+            var generator = SystemRandomNumberGenerator()
+            let result = Self.upstreamHead(headers, writeNewTraceparent: { ProxyHeaders.writeNewTraceparent(using: &generator, into: &$0) }).fields
             #expect(ProxyHeaders.isValidTraceparent(result.first(name: "traceparent")), "\(bad ?? "nil")")
             #expect(result.first(name: "traceparent") != bad)
         }
     }
 
     @Test func newTracesAreValidAndDistinct() {
-        let traces = (0..<1000).map { _ in ProxyHeaders.newTraceparent() }
+        var generator = SystemRandomNumberGenerator()
+        let traces = (0..<1000).map { _ in
+            var buffer = ByteBuffer(string: "before\r\n")
+            ProxyHeaders.writeNewTraceparent(using: &generator, into: &buffer)
+            let line = String(buffer: buffer)
+            #expect(line.hasPrefix("before\r\ntraceparent: ") && line.hasSuffix("\r\n"))
+            // By bytes: "\r\n" is one Character.
+            return String(decoding: line.utf8.dropFirst("before\r\ntraceparent: ".utf8.count).dropLast(2), as: UTF8.self)
+        }
         #expect(traces.allSatisfy(ProxyHeaders.isValidTraceparent))
         #expect(traces.allSatisfy { $0.utf8.count == 55 && $0.hasPrefix("00-") && $0.hasSuffix("-01") })
         #expect(Set(traces).count == traces.count)

@@ -53,8 +53,8 @@ struct BenchReport {
 
     /// The figures each run must have recorded, as `section/target/metric`.
     static let required = [
-        "proxy/direct/rps", "proxy/nginx/rps", "proxy/haproxy/rps", "proxy/gateway/rps", "proxy/gateway-1loop/rps",
-        "proxy/haproxy/cpu_us_per_req", "proxy/gateway/cpu_us_per_req",
+        "proxy/direct/rps", "proxy/nginx/rps", "proxy/haproxy/rps", "proxy/nio-relay/rps", "proxy/gateway/rps", "proxy/gateway-1loop/rps",
+        "proxy/haproxy/cpu_us_per_req", "proxy/nio-relay/cpu_us_per_req", "proxy/gateway/cpu_us_per_req",
         "probes/ready-cached/rps", "probes/health-cached/rps", "read/gateway-cache-hit/rps", "read/gateway-cache-bypass/rps",
         "ceiling/redis-get/rps", "ceiling/pgbench-select/rps", "recovery/detect-api/ms", "recovery/recover-gateway/ms",
         "footprint/gateway/rss_idle_mib", "footprint/data-api/startup_ms",
@@ -115,7 +115,7 @@ struct BenchReport {
     }
 
     private var proxyTable: String {
-        let targets = ["direct", "nginx", "haproxy", "gateway", "gateway-1loop"]
+        let targets = ["direct", "nginx", "haproxy", "nio-relay", "gateway", "gateway-1loop"]
         let rows = self.loadRows("proxy", targets) { target in
             let ratio = { (metric: String, digits: Int) in Self.format(self.ratio("proxy", metric, target, to: "haproxy"), digits: digits) }
             return [Self.format(self.ratio("proxy", "rps", target, to: "direct"), digits: 3), ratio("rps", 3), ratio("p99_ms", 3)]
@@ -128,7 +128,8 @@ struct BenchReport {
             ],
             rows: rows,
             note: "CPU us/req: utime + stime of the proxy's processes over each run, divided by its requests "
-                + "(steadier than req/s when the machine is shared)."
+                + "(steadier than req/s when the machine is shared). nio-relay: fault-proxy with no fault, a bare SwiftNIO "
+                + "TCP relay (one upstream connection per client connection, no HTTP parsed): the floor of a SwiftNIO proxy."
         )
     }
 

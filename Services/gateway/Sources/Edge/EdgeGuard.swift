@@ -194,7 +194,7 @@ final class EdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// no version) honours after the response (RFC 9112 §9.3).
     private static func check(_ head: inout HTTPRequestHead) throws(EdgeRefusal) {
         var hosts = 0
-        for (name, _) in head.headers where name.utf8.count == 4 && name.lowercased() == "host" { hosts += 1 }
+        for (name, _) in head.headers where ProxyHeaders.equalsIgnoringCase(name.utf8, "host") { hosts += 1 }
         if hosts > 1 { throw .hostRepeated }
         let before11 = head.version.major < 1 || (head.version.major == 1 && head.version.minor == 0)
         if hosts == 0, !before11 { throw .hostMissing }

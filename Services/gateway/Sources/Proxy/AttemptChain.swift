@@ -35,12 +35,12 @@ struct AttemptChain {
     private var value = ""
 
     /// Appends one try's entry.
-    mutating func addTry(authority: String, outcome: String, duration: TimeAmount) {
+    mutating func addTry(authority: String, outcome: TryOutcome, duration: TimeAmount) {
         self.startEntry()
         self.value += "try;desc=\""
         self.value += authority
         self.value += " "
-        self.value += outcome
+        self.value += outcome.label
         self.value += "\";dur="
         self.appendMilliseconds(duration)
     }

@@ -13,12 +13,38 @@ extension ByteBuffer {
         self.writeStaticString("\r\n")
     }
 
-    /// One field line.
+    /// One field line, in one write (each `ByteBuffer` write checks its
+    /// storage and capacity again: a head is a few dozen of them otherwise).
     mutating func writeHTTP1Field(_ name: String, _ value: String) {
-        self.writeString(name)
-        self.writeStaticString(": ")
-        self.writeString(value)
-        self.writeStaticString("\r\n")
+        self.writeHTTP1Line(name, ": ", value, "\r\n")
+    }
+
+    /// `first`, `separator`, `second` and `end` in one write: a field line,
+    /// or the request line's method and target.
+    mutating func writeHTTP1Line(_ first: String, _ separator: StaticString, _ second: String, _ end: StaticString) {
+        var first = first
+        var second = second
+        first.withUTF8 { first in
+            second.withUTF8 { second in
+                separator.withUTF8Buffer { separator in
+                    end.withUTF8Buffer { end in
+                        self.writeWithUnsafeMutableBytes(minimumWritableBytes: first.count + separator.count + second.count + end.count) { out in
+                            var offset = 0
+                            func append(_ part: UnsafeBufferPointer<UInt8>) {
+                                guard let base = part.baseAddress, part.count > 0 else { return }
+                                (out.baseAddress! + offset).copyMemory(from: base, byteCount: part.count)
+                                offset += part.count
+                            }
+                            append(first)
+                            append(separator)
+                            append(second)
+                            append(end)
+                            return offset
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `data` as one chunk of a chunked body (nothing for no data: an empty

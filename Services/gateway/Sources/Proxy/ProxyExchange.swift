@@ -43,7 +43,7 @@ final class ProxyExchange {
     private let head: HTTPRequestHead
     private let clientAddress: String?
     private let requestID: String
-    private let started = NIODeadline.now()
+    private let started: NIODeadline
     private let deadline: NIODeadline
     private let idempotent: Bool
     /// The client's connection closes after the answer.
@@ -66,18 +66,21 @@ final class ProxyExchange {
     private var chunksUpstream = false
 
     private var attempts = 0
-    private var tried: Set<String> = []
+    /// The endpoints tried, the first apart: most requests make one try, and
+    /// it costs no array.
+    private var firstTried: Endpoint?
+    private var laterTried: [Endpoint] = []
     private var backoff: Backoff
     private var countsAsRetry = false
     private var endpoint: Endpoint?
     private var connection: UpstreamConnection?
     /// When the upstream last sent part of the response.
-    private var lastUpstreamRead = NIODeadline.now()
+    private var lastUpstreamRead: NIODeadline
     private var status = 0
     private var upstreamKeepAlive = true
     /// Each try's endpoint, outcome and time, for the `Server-Timing` header.
     private var chain = AttemptChain()
-    private var tryStarted = NIODeadline.now()
+    private var tryStarted: NIODeadline
     /// A retry was due and the retry budget refused it.
     private var retryRefusedByBudget = false
     /// The endpoints of this request's latest tries, all answered `500`, not
@@ -91,6 +94,10 @@ final class ProxyExchange {
         self.engine = engine
         self.loop = loop
         self.eventLoop = eventLoop
+        // One clock read for the three: a try and its wait start later.
+        self.started = NIODeadline.now()
+        self.lastUpstreamRead = self.started
+        self.tryStarted = self.started
         self.requestID = RequestID.valid(head.headers.first(name: "x-request-id")) ?? RequestID.make(using: &loop.random)
         self.deadline = self.started + engine.configuration.deadline.timeAmount
         self.idempotent = RetryPolicy.isIdempotent(head.method, headers: head.headers)
@@ -196,13 +203,13 @@ final class ProxyExchange {
         self.cancelTimer()
         let now = NIODeadline.now()
         guard now < self.deadline else { return self.answer(ProxyProblem.deadlinePassed, cause: .deadline) }
-        guard let (endpoint, _) = self.engine.endpoints.pick(excluding: self.tried, now: .now) else {
+        guard let (endpoint, _) = self.engine.endpoints.pick(excluding: self.wasTried, now: .now) else {
             self.engine.logger.debug("no upstream endpoint to try", metadata: ["attempt": "\(self.attempts + 1)", "requestId": "\(self.requestID)"])
             // pick() passes over an untried endpoint only when its breaker refuses the call.
-            let untried = self.engine.endpoints.all.contains { !self.tried.contains($0.url) }
+            let untried = self.engine.endpoints.all.contains { !self.wasTried($0) }
             return self.answer(ProxyProblem.noHealthyUpstream, cause: untried ? .breakerOpen : .noHealthyUpstream)
         }
-        self.tried.insert(endpoint.url)
+        if self.firstTried == nil { self.firstTried = endpoint } else { self.laterTried.append(endpoint) }
         self.tryStarted = now
         self.attempts += 1
         if self.attempts > 1, !self.countsAsRetry {
@@ -210,9 +217,8 @@ final class ProxyExchange {
             self.engine.counters.activeRetries.add(1, ordering: .relaxed)
         }
         self.endpoint = endpoint
-        let perTry = min(self.engine.configuration.perTryTimeout.timeAmount, self.deadline - now)
-        self.schedule(in: perTry)
-        if let connection = self.loop.pool.take(endpoint.url) {
+        self.schedule(at: min(now + self.engine.configuration.perTryTimeout.timeAmount, self.deadline))
+        if let connection = self.loop.pool.take(endpoint) {
             return self.send(on: connection)
         }
         self.phase = .connecting
@@ -230,6 +236,10 @@ final class ProxyExchange {
             case .failure(let error): self.tryFailed(.connect, anyMethod: true, error: error)
             }
         }
+    }
+
+    private func wasTried(_ endpoint: Endpoint) -> Bool {
+        self.firstTried === endpoint || self.laterTried.contains { $0 === endpoint }
     }
 
     private func send(on connection: UpstreamConnection) {
@@ -276,7 +286,7 @@ final class ProxyExchange {
         self.chunksUpstream = framing == .chunked
         ProxyHeaders.writeUpstreamRequest(
             self.head, framing: framing, upstreamHost: self.endpoint?.authority ?? "", clientAddress: self.clientAddress,
-            requestID: self.requestID, newTraceparent: { ProxyHeaders.newTraceparent(using: &self.loop.random) }, into: &buffer
+            requestID: self.requestID, writeNewTraceparent: { ProxyHeaders.writeNewTraceparent(using: &self.loop.random, into: &$0) }, into: &buffer
         )
     }
 
@@ -292,7 +302,7 @@ final class ProxyExchange {
         )
         self.connection?.close()
         self.connection = nil
-        self.record(success: false, outcome: failure.rawValue)
+        self.record(success: false, outcome: .failure(failure), now: .now())
         let retryable = !self.streaming && (anyMethod || self.idempotent)
         if retryable, self.attempts < self.engine.configuration.maxAttempts, let delay = self.retryDelay(retryAfter: nil), self.budgetAllowsRetry() {
             return self.retry(after: delay)
@@ -321,19 +331,19 @@ final class ProxyExchange {
     private func retry(after delay: TimeAmount) {
         self.phase = .backingOff
         if delay <= .zero { return self.startAttempt() }
-        self.schedule(in: delay)
+        self.schedule(at: .now() + delay)
     }
 
     /// Ends the current try: its attempt-chain entry and metric, and its
     /// outcome for the endpoint's breaker and ejection. A `500` waits for the
     /// next other outcome or the exchange's end (``settleServerErrors(requestFault:)``);
     /// any other outcome first settles the `500`s before it, in order.
-    private func record(success: Bool, outcome: String) {
+    private func record(success: Bool, outcome: TryOutcome, now: NIODeadline) {
         guard let endpoint = self.endpoint else { return }
         self.endpoint = nil
-        self.chain.addTry(authority: endpoint.authority, outcome: outcome, duration: NIODeadline.now() - self.tryStarted)
-        self.loop.countAttempt(endpoint: endpoint.url, outcome: outcome)
-        if outcome == "500" { return self.serverErrors.append(endpoint) }
+        self.chain.addTry(authority: endpoint.authority, outcome: outcome, duration: now - self.tryStarted)
+        self.loop.countAttempt(endpoint: endpoint, outcome: outcome)
+        if outcome == .status(500) { return self.serverErrors.append(endpoint) }
         if !self.serverErrors.isEmpty { self.settleServerErrors(requestFault: false) }
         self.account(endpoint, success: success)
     }
@@ -371,19 +381,20 @@ final class ProxyExchange {
         case .head(let head):
             guard self.phase == .awaitingHead else { return }
             self.cancelTimer()
+            let now = NIODeadline.now()
             self.upstreamKeepAlive = head.keepAlive
             if RetryPolicy.isRetryableStatus(head.status), self.idempotent, !self.streaming, self.attempts < self.engine.configuration.maxAttempts,
                 let delay = self.retryDelay(retryAfter: RetryPolicy.retryAfter(head.retryAfter)),
                 self.budgetAllowsRetry()
             {
-                self.record(success: head.status < 500, outcome: String(head.status))
+                self.record(success: head.status < 500, outcome: .status(head.status), now: now)
                 // Its body is not wanted: the connection goes rather than draining it.
                 self.connection?.close()
                 self.connection = nil
                 return self.retry(after: delay)
             }
-            self.record(success: head.status < 500, outcome: String(head.status))
-            self.respond(head)
+            self.record(success: head.status < 500, outcome: .status(head.status), now: now)
+            self.respond(head, now: now)
         case .body(let buffer):
             guard self.phase == .responding else { return }
             self.lastUpstreamRead = .now()
@@ -434,7 +445,7 @@ final class ProxyExchange {
     }
 
     /// Passes the response head on; its body follows as it comes.
-    private func respond(_ upstream: UpstreamResponseHead) {
+    private func respond(_ upstream: UpstreamResponseHead, now: NIODeadline) {
         self.phase = .responding
         self.status = upstream.status
         var keepsChunks = true
@@ -450,7 +461,7 @@ final class ProxyExchange {
             break
         }
         let closes = self.closesClient || !self.requestEnded
-        let timing = self.chain.finish(cause: self.answerCause(.upstream), total: NIODeadline.now() - self.started)
+        let timing = self.chain.finish(cause: self.answerCause(.upstream), total: now - self.started)
         self.client?.startResponse(
             self.loop.head { head in
                 upstream.writeForClient(into: &head, keepsTransferEncoding: keepsChunks)
@@ -460,8 +471,8 @@ final class ProxyExchange {
                 head.writeStaticString("\r\n")
             }
         )
-        self.lastUpstreamRead = .now()
-        self.schedule(in: self.engine.configuration.perTryTimeout.timeAmount)
+        self.lastUpstreamRead = now
+        self.schedule(at: now + self.engine.configuration.perTryTimeout.timeAmount)
     }
 
     // MARK: ends
@@ -511,9 +522,9 @@ final class ProxyExchange {
 
     // MARK: timer
 
-    /// The client connection's timer calls ``expired()`` after `delay`.
-    private func schedule(in delay: TimeAmount) {
-        self.client?.wakeExchange(at: .now() + delay)
+    /// The client connection's timer calls ``expired()`` at `deadline`.
+    private func schedule(at deadline: NIODeadline) {
+        self.client?.wakeExchange(at: deadline)
     }
 
     private func cancelTimer() {
@@ -526,9 +537,8 @@ final class ProxyExchange {
         case .connecting, .awaitingHead:
             self.tryFailed(.timeout, anyMethod: false)
         case .responding:
-            let idle = NIODeadline.now() - self.lastUpstreamRead
             let limit = self.engine.configuration.perTryTimeout.timeAmount
-            if idle >= limit { self.abort() } else { self.schedule(in: limit - idle) }
+            if NIODeadline.now() - self.lastUpstreamRead >= limit { self.abort() } else { self.schedule(at: self.lastUpstreamRead + limit) }
         case .backingOff:
             self.startAttempt()
         case .receiving, .finished:

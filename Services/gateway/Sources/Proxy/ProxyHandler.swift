@@ -33,6 +33,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var waiting = CircularBuffer<HTTPServerRequestPart>()
     /// The exchange asked for no more of its body for now.
     private var exchangeHoldsReads = false
+    /// A part went on to the router since the last read-complete passed on.
+    /// Only then does read-complete go on too: Hummingbird's handlers have
+    /// nothing to do with it otherwise (proxied traffic never reaches them).
+    private var routerAwaitsReadComplete = false
     private var readPending = false
     /// The connection is closing: nothing more is read.
     private var closing = false
@@ -94,15 +98,15 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 exchange.begin()
             } else {
                 self.current = .router(requestEnded: false, responseEnded: false)
-                context.fireChannelRead(self.wrapInboundOut(part))
+                self.passOn(part, context: context)
             }
         case (_, .proxy(let exchange)):
             exchange.clientRead(part)
         case (.body, .router):
-            context.fireChannelRead(self.wrapInboundOut(part))
+            self.passOn(part, context: context)
         case (.end, .router(_, let responseEnded)):
             self.current = .router(requestEnded: true, responseEnded: responseEnded)
-            context.fireChannelRead(self.wrapInboundOut(part))
+            self.passOn(part, context: context)
             if responseEnded { self.next() }
         case (_, .none):
             // The rest of a request whose exchange has ended: it closes the connection.
@@ -110,9 +114,17 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    private func passOn(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        self.routerAwaitsReadComplete = true
+        context.fireChannelRead(self.wrapInboundOut(part))
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         if case .proxy(let exchange) = self.current { exchange.clientReadComplete() }
-        context.fireChannelReadComplete()
+        if self.routerAwaitsReadComplete {
+            self.routerAwaitsReadComplete = false
+            context.fireChannelReadComplete()
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

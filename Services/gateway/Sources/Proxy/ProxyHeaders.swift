@@ -91,11 +91,11 @@ enum ProxyHeaders {
     /// it reads the body before the first try), `Host` set to the upstream's
     /// own (the client's goes in `X-Forwarded-Host`), `X-Forwarded-For`
     /// extended with the client, `X-Forwarded-Proto` set, `X-Request-ID` set,
-    /// a valid `traceparent` (kept, or started), the body's `framing` (the
+    /// a valid `traceparent` (kept, or started by `writeNewTraceparent`), the body's `framing` (the
     /// client's `Content-Length` never passes as it came), and the empty line.
     static func writeUpstreamRequest(
         _ head: HTTPRequestHead, framing: BodyFraming, upstreamHost: String, clientAddress: String?, requestID: String,
-        newTraceparent: () -> String, into buffer: inout ByteBuffer
+        writeNewTraceparent: (inout ByteBuffer) -> Void, into buffer: inout ByteBuffer
     ) {
         let headers = head.headers
         let connection = headers.contains(name: "connection")
@@ -103,10 +103,7 @@ enum ProxyHeaders {
         var clientHost: String?
         var forwardedFor = false
         var forwardedHost = false
-        buffer.writeString(head.method.rawValue)
-        buffer.writeStaticString(" ")
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
+        buffer.writeHTTP1Line(head.method.rawValue, " ", head.uri, " HTTP/1.1\r\n")
         for (name, value) in headers {
             let field = Self.field(name)
             switch field {
@@ -132,7 +129,7 @@ enum ProxyHeaders {
         buffer.writeHTTP1Field("X-Forwarded-Proto", "http")
         if let clientHost, !forwardedHost { buffer.writeHTTP1Field("X-Forwarded-Host", clientHost) }
         buffer.writeHTTP1Field("X-Request-ID", requestID)
-        if !keepsTrace { buffer.writeHTTP1Field(Self.traceparent, newTraceparent()) }
+        if !keepsTrace { writeNewTraceparent(&buffer) }
         switch framing {
         case .none: break
         case .length(let length): buffer.writeHTTP1Field("Content-Length", String(length))
@@ -156,25 +153,20 @@ enum ProxyHeaders {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 
-    /// A new sampled `traceparent`: a 128-bit trace id and a 64-bit parent id,
-    /// each with its lowest bit set so that neither is ever all zeros
-    /// (invalid in W3C trace context).
-    static func newTraceparent<R: RandomNumberGenerator>(using generator: inout R) -> String {
+    /// A new sampled `traceparent` field line: a 128-bit trace id and a
+    /// 64-bit parent id, each with its lowest bit set so that neither is ever
+    /// all zeros (invalid in W3C trace context), written straight into `buffer`.
+    static func writeNewTraceparent<R: RandomNumberGenerator>(using generator: inout R, into buffer: inout ByteBuffer) {
         let traceHigh: UInt64 = generator.next()
         let traceLow: UInt64 = generator.next() | 1
         let parent: UInt64 = generator.next() | 1
-        return HexWriter.string(count: 55) { cursor in
-            cursor.ascii("00-")
+        HexWriter.write(count: 70, into: &buffer) { cursor in
+            cursor.ascii("traceparent: 00-")
             cursor.hex(traceHigh)
             cursor.hex(traceLow)
             cursor.ascii("-")
             cursor.hex(parent)
-            cursor.ascii("-01")
+            cursor.ascii("-01\r\n")
         }
-    }
-
-    static func newTraceparent() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Self.newTraceparent(using: &generator)
     }
 }

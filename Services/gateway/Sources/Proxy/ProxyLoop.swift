@@ -14,8 +14,8 @@ final class ProxyLoop {
     /// Request ids, trace ids and backoff jitter of this loop's requests.
     var random = FastRandomNumberGenerator()
     private let metrics: GatewayMetrics
-    private var requestCounters: [RequestKey: Counter] = [:]
-    private var durationTimers: [String: Metrics.Timer] = [:]
+    /// Found by a short scan: `HTTPMethod` is not `Hashable`, and a loop sees few methods.
+    private var methodMetrics: [MethodMetrics] = []
     private var attemptCounters: [AttemptKey: Counter] = [:]
     /// The storage the loop's heads are written into, one after the other:
     /// once a head has gone out it is free again, so in steady state a head
@@ -23,14 +23,43 @@ final class ProxyLoop {
     /// only while the last head is still being written).
     private var headBuffer = ByteBuffer()
 
-    private struct RequestKey: Hashable {
-        var method: String
-        var status: Int
+    /// One method's duration timer and its request counter for each status seen.
+    private final class MethodMetrics {
+        let method: HTTPMethod
+        let timer: Metrics.Timer
+        private(set) var counters: [(status: Int, counter: Counter)] = []
+
+        init(method: HTTPMethod, factory: any MetricsFactory) {
+            self.method = method
+            self.timer = Metrics.Timer(
+                label: "http_request_duration_seconds", dimensions: [("route", ProxyLoop.route), ("method", method.rawValue)],
+                preferredDisplayUnit: .seconds, factory: factory
+            )
+        }
+
+        func addCounter(_ status: Int, metrics: GatewayMetrics) -> Counter {
+            let dimensions = [("route", ProxyLoop.route), ("method", self.method.rawValue), ("status", String(status))]
+            let counter = Counter(label: "http_requests_total", dimensions: dimensions, factory: metrics.telemetry.factory)
+            self.counters.append((status, counter))
+            return counter
+        }
     }
 
+    /// An endpoint by identity (no string hashed per request). The key holds
+    /// its endpoint, so no other endpoint can take its address, and with it
+    /// the counter labelled with this one's URL.
     private struct AttemptKey: Hashable {
-        var endpoint: String
-        var outcome: String
+        let endpoint: Endpoint
+        let outcome: TryOutcome
+
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.endpoint === rhs.endpoint && lhs.outcome == rhs.outcome
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ObjectIdentifier(self.endpoint))
+            hasher.combine(self.outcome)
+        }
     }
 
     init(eventLoop: any EventLoop, metrics: GatewayMetrics, upstreamIdleTimeout: TimeAmount) {
@@ -47,37 +76,25 @@ final class ProxyLoop {
 
     /// `http_requests_total` and `http_request_duration_seconds` for one client request.
     func countRequest(method: HTTPMethod, status: Int, duration: Duration) {
-        let name = method.rawValue
-        let key = RequestKey(method: name, status: status)
-        let counter =
-            self.requestCounters[key]
-            ?? {
-                let dimensions = [("route", Self.route), ("method", name), ("status", String(status))]
-                let counter = Counter(label: "http_requests_total", dimensions: dimensions, factory: self.metrics.telemetry.factory)
-                self.requestCounters[key] = counter
-                return counter
-            }()
+        let handles = self.methodMetrics.first { $0.method == method } ?? self.addMethodMetrics(method)
+        let counter = handles.counters.first { $0.status == status }?.counter ?? handles.addCounter(status, metrics: self.metrics)
         counter.increment()
-        let timer =
-            self.durationTimers[name]
-            ?? {
-                let timer = Metrics.Timer(
-                    label: "http_request_duration_seconds", dimensions: [("route", Self.route), ("method", name)],
-                    preferredDisplayUnit: .seconds, factory: self.metrics.telemetry.factory
-                )
-                self.durationTimers[name] = timer
-                return timer
-            }()
-        timer.record(duration: duration)
+        handles.timer.record(duration: duration)
+    }
+
+    private func addMethodMetrics(_ method: HTTPMethod) -> MethodMetrics {
+        let handles = MethodMetrics(method: method, factory: self.metrics.telemetry.factory)
+        self.methodMetrics.append(handles)
+        return handles
     }
 
     /// `gateway_upstream_attempts_total{endpoint,outcome}`.
-    func countAttempt(endpoint: String, outcome: String) {
+    func countAttempt(endpoint: Endpoint, outcome: TryOutcome) {
         let key = AttemptKey(endpoint: endpoint, outcome: outcome)
         let counter =
             self.attemptCounters[key]
             ?? {
-                let counter = self.metrics.attemptCounter(endpoint, outcome: outcome)
+                let counter = self.metrics.attemptCounter(endpoint.url, outcome: outcome.label)
                 self.attemptCounters[key] = counter
                 return counter
             }()

@@ -11,8 +11,8 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// The endpoint's URL (`http://host:port`): the pool's key.
-    let endpoint: String
+    /// The endpoint it connects to: the pool's key, by identity.
+    let endpoint: Endpoint
     private(set) var channel: (any Channel)?
     /// The exchange using it; `nil` while it is pooled.
     var exchange: ProxyExchange?
@@ -31,14 +31,14 @@ final class UpstreamConnection: ChannelInboundHandler, RemovableChannelHandler {
     /// When it last went back to the pool (set by ``UpstreamPool``).
     var idleSince = NIODeadline.now()
 
-    private init(endpoint: String, pool: UpstreamPool) {
+    private init(endpoint: Endpoint, pool: UpstreamPool) {
         self.endpoint = endpoint
         self.pool = pool
     }
 
     /// Opens a connection to `endpoint` on `eventLoop`.
     static func connect(_ endpoint: Endpoint, pool: UpstreamPool, on eventLoop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<UpstreamConnection> {
-        let connection = UpstreamConnection(endpoint: endpoint.url, pool: pool)
+        let connection = UpstreamConnection(endpoint: endpoint, pool: pool)
         let bound = NIOLoopBound(connection, eventLoop: eventLoop)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)

@@ -9,7 +9,9 @@ final class UpstreamPool {
     let eventLoop: any EventLoop
     private let maxIdlePerEndpoint: Int
     private let idleTimeout: TimeAmount
-    private var idle: [String: Connections] = [:]
+    /// By endpoint identity: every pooled connection holds its endpoint, so
+    /// no other endpoint can take the address of one that has connections here.
+    private var idle: [ObjectIdentifier: Connections] = [:]
     /// The next sweep for idle connections, while any is idle.
     private var sweep: NIOScheduledCallback?
 
@@ -26,9 +28,9 @@ final class UpstreamPool {
     }
 
     /// An open idle connection to `endpoint`, if there is one.
-    func take(_ endpoint: String) -> UpstreamConnection? {
+    func take(_ endpoint: Endpoint) -> UpstreamConnection? {
         self.eventLoop.assertInEventLoop()
-        guard let connections = self.idle[endpoint] else { return nil }
+        guard let connections = self.idle[ObjectIdentifier(endpoint)] else { return nil }
         while let connection = connections.list.popLast() {
             if connection.isActive { return connection }
         }
@@ -40,11 +42,12 @@ final class UpstreamPool {
         self.eventLoop.assertInEventLoop()
         guard connection.isActive else { return }
         let connections: Connections
-        if let existing = self.idle[connection.endpoint] {
+        let key = ObjectIdentifier(connection.endpoint)
+        if let existing = self.idle[key] {
             connections = existing
         } else {
             connections = Connections()
-            self.idle[connection.endpoint] = connections
+            self.idle[key] = connections
         }
         if connections.list.count < self.maxIdlePerEndpoint {
             connection.idleSince = .now()
@@ -57,7 +60,7 @@ final class UpstreamPool {
 
     /// Forgets a connection that closed while idle.
     func remove(_ connection: UpstreamConnection) {
-        self.idle[connection.endpoint]?.list.removeAll { $0 === connection }
+        self.idle[ObjectIdentifier(connection.endpoint)]?.list.removeAll { $0 === connection }
     }
 
     private func scheduleSweep() {

@@ -104,16 +104,33 @@ struct UpstreamResponseHead {
     /// chunks are passed on as they came); `Content-Length` always stays.
     func writeForClient(into buffer: inout ByteBuffer, keepsTransferEncoding: Bool) {
         self.bytes.withUnsafeReadableBytes { raw in
-            buffer.writeStaticString("HTTP/1.1 ")
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[9..<self.statusLineEnd]))
-            buffer.writeStaticString("\r\n")
+            // Lines that go as they came are written in runs, one write for
+            // each stretch of them (usually the whole head).
+            var run = 0..<0
+            func copy(_ line: Range<Int>) {
+                if run.upperBound == line.lowerBound {
+                    run = run.lowerBound..<line.upperBound
+                    return
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[run]))
+                run = line
+            }
+            let statusLine = 0..<Self.lineEnd(raw, after: self.statusLineEnd)
+            if raw[0..<9].elementsEqual("HTTP/1.1 ".utf8) {
+                run = statusLine
+            } else {
+                buffer.writeStaticString("HTTP/1.1 ")
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[9..<statusLine.upperBound]))
+                run = statusLine.upperBound..<statusLine.upperBound
+            }
             _ = Self.forEachField(raw, from: self.statusLineEnd) { name, value in
                 if self.isForwarded(raw[name], raw, keepsTransferEncoding: keepsTransferEncoding) {
                     // The whole line, from its name through its CRLF.
-                    buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[name.lowerBound..<Self.lineEnd(raw, after: value.upperBound)]))
+                    copy(name.lowerBound..<Self.lineEnd(raw, after: value.upperBound))
                 }
                 return true
             }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[run]))
         }
     }
 

@@ -33,7 +33,7 @@ public final class EndpointSet: Service, Sendable {
     public var all: [Endpoint] { self.endpoints.withLock { $0 } }
 
     /// The next endpoint to try (see ``LoadBalancer``) whose breaker lets a call through.
-    func pick(excluding tried: Set<String>, now: ContinuousClock.Instant) -> (Endpoint, LoadBalancer.Mode)? {
+    func pick(excluding tried: (Endpoint) -> Bool, now: ContinuousClock.Instant) -> (Endpoint, LoadBalancer.Mode)? {
         let endpoints = self.all
         let rotation = self.rotation.wrappingAdd(1, ordering: .relaxed).oldValue
         // The common case first, with nothing allocated: the next available
@@ -41,9 +41,11 @@ public final class EndpointSet: Service, Sendable {
         let count = endpoints.count
         for offset in 0..<count {
             let endpoint = endpoints[(((rotation % count) + count) % count + offset) % count]
-            if !tried.contains(endpoint.url), endpoint.isAvailable(now: now), endpoint.tryAcquire(now: now) { return (endpoint, .normal) }
+            if !tried(endpoint), endpoint.isAvailable(now: now), endpoint.tryAcquire(now: now) { return (endpoint, .normal) }
         }
-        let candidates = endpoints.map { LoadBalancer.Candidate(available: $0.isAvailable(now: now), tried: tried.contains($0.url)) }
+        let candidates = endpoints.map { endpoint in
+            LoadBalancer.Candidate(available: endpoint.isAvailable(now: now), tried: tried(endpoint))
+        }
         for (index, mode) in LoadBalancer.order(candidates, rotation: rotation, panic: self.configuration.panicRouting)
         where endpoints[index].tryAcquire(now: now) {
             return (endpoints[index], mode)
