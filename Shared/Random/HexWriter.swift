@@ -3,8 +3,6 @@ import NIOCore
 /// Writes ids as lowercase hexadecimal straight into a string's or a
 /// buffer's storage: no intermediate array, for ids made on every request.
 public enum HexWriter {
-    private static let digits: StaticString = "0123456789abcdef"
-
     /// A string of `count` bytes, filled by `fill` through a ``Cursor``.
     public static func string(count: Int, _ fill: (inout Cursor) -> Void) -> String {
         String(unsafeUninitializedCapacity: count) { buffer in
@@ -32,7 +30,9 @@ public enum HexWriter {
         public mutating func hex(_ value: UInt64, digits: Int = 16) {
             for index in 0..<digits {
                 let shift = UInt64(4 * (digits - 1 - index))
-                self.buffer[self.position] = HexWriter.digits.withUTF8Buffer { $0[Int((value >> shift) & 0xF)] }
+                let nibble = UInt8(truncatingIfNeeded: (value >> shift) & 0xF)
+                // 0-9, then a-f: no table to reach for each digit.
+                self.buffer[self.position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
                 self.position += 1
             }
         }

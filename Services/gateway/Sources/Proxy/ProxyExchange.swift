@@ -77,6 +77,12 @@ final class ProxyExchange {
     /// When the upstream last sent part of the response.
     private var lastUpstreamRead: NIODeadline
     private var status = 0
+    /// The response head waits in the loop's head buffer for the body part
+    /// that comes in the same read, to go out with it in one write.
+    private var headPending = false
+    /// A body part up to this size joins the head; a larger one goes on its
+    /// own (a vector write copies nothing).
+    private static let bodyJoiningHead = 4096
     private var upstreamKeepAlive = true
     /// Each try's endpoint, outcome and time, for the `Server-Timing` header.
     private var chain = AttemptChain()
@@ -398,10 +404,16 @@ final class ProxyExchange {
         case .body(let buffer):
             guard self.phase == .responding else { return }
             self.lastUpstreamRead = .now()
-            self.client?.writeBody(buffer)
+            if self.headPending, buffer.readableBytes <= Self.bodyJoiningHead {
+                self.sendPendingHead(with: buffer)
+            } else {
+                self.sendPendingHead()
+                self.client?.writeBody(buffer)
+            }
             if let client = self.client, !client.isWritable { self.connection?.setReading(false) }
         case .end:
             guard self.phase == .responding else { return }
+            self.sendPendingHead()
             self.client?.endResponse(closing: self.closesClient || !self.requestEnded)
             if let connection = self.connection {
                 self.connection = nil
@@ -420,7 +432,16 @@ final class ProxyExchange {
     }
 
     func upstreamReadComplete() {
-        if self.phase == .responding { self.client?.flush() }
+        guard self.phase == .responding else { return }
+        self.sendPendingHead()
+        self.client?.flush()
+    }
+
+    /// Writes the response head still waiting in the loop's head buffer, with `body` joined to it.
+    private func sendPendingHead(with body: ByteBuffer? = nil) {
+        guard self.headPending else { return }
+        self.headPending = false
+        self.client?.startResponse(self.loop.finishHead(appending: body))
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
@@ -462,15 +483,15 @@ final class ProxyExchange {
         }
         let closes = self.closesClient || !self.requestEnded
         let timing = self.chain.finish(cause: self.answerCause(.upstream), total: now - self.started)
-        self.client?.startResponse(
-            self.loop.head { head in
-                upstream.writeForClient(into: &head, keepsTransferEncoding: keepsChunks)
-                head.writeHTTP1Field("X-Request-ID", self.requestID)
-                if closes { head.writeHTTP1Field("Connection", "close") }
-                head.writeHTTP1Field("Server-Timing", timing)
-                head.writeStaticString("\r\n")
-            }
-        )
+        // Sent with the first body part of this read, or at its end (sendPendingHead).
+        self.headPending = true
+        self.loop.startHead { head in
+            upstream.writeForClient(into: &head, keepsTransferEncoding: keepsChunks)
+            head.writeHTTP1Field("X-Request-ID", self.requestID)
+            if closes { head.writeHTTP1Field("Connection", "close") }
+            head.writeHTTP1Field("Server-Timing", timing)
+            head.writeStaticString("\r\n")
+        }
         self.lastUpstreamRead = now
         self.schedule(at: now + self.engine.configuration.perTryTimeout.timeAmount)
     }
@@ -497,6 +518,8 @@ final class ProxyExchange {
 
     /// Part of the response went out and the rest cannot follow: both connections close.
     private func abort() {
+        // What the client was about to get goes first, so it sees where its answer broke off.
+        self.sendPendingHead()
         self.connection?.close()
         self.connection = nil
         self.client?.closeConnection()

@@ -69,8 +69,23 @@ final class ProxyLoop {
 
     /// A head, written by `write` into the loop's head buffer.
     func head(_ write: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        self.startHead(write)
+        return self.finishHead()
+    }
+
+    /// Writes a head into the loop's head buffer and keeps it there, so
+    /// that what follows it in the same read can join it
+    /// (``finishHead(appending:)``, before anything else on this loop
+    /// writes a head).
+    func startHead(_ write: (inout ByteBuffer) -> Void) {
         self.headBuffer.clear(minimumCapacity: 1024)
         write(&self.headBuffer)
+    }
+
+    /// The head begun by ``startHead(_:)``, with `bytes` after it: one
+    /// buffer, so it goes out in one write rather than a vector of two.
+    func finishHead(appending bytes: ByteBuffer? = nil) -> ByteBuffer {
+        if let bytes { self.headBuffer.writeImmutableBuffer(bytes) }
         return self.headBuffer
     }
 
