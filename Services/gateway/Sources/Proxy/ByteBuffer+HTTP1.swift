@@ -21,29 +21,19 @@ extension ByteBuffer {
 
     /// `first`, `separator`, `second` and `end` in one write: a field line,
     /// or the request line's method and target.
-    mutating func writeHTTP1Line(_ first: String, _ separator: StaticString, _ second: String, _ end: StaticString) {
-        var first = first
-        var second = second
-        first.withUTF8 { first in
-            second.withUTF8 { second in
-                separator.withUTF8Buffer { separator in
-                    end.withUTF8Buffer { end in
-                        self.writeWithUnsafeMutableBytes(minimumWritableBytes: first.count + separator.count + second.count + end.count) { out in
-                            var offset = 0
-                            func append(_ part: UnsafeBufferPointer<UInt8>) {
-                                guard let base = part.baseAddress, part.count > 0 else { return }
-                                (out.baseAddress! + offset).copyMemory(from: base, byteCount: part.count)
-                                offset += part.count
-                            }
-                            append(first)
-                            append(separator)
-                            append(second)
-                            append(end)
-                            return offset
-                        }
-                    }
-                }
+    mutating func writeHTTP1Line(_ first: String, _ separator: String, _ second: String, _ end: String) {
+        let count = first.utf8.count + separator.utf8.count + second.utf8.count + end.utf8.count
+        self.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
+            var offset = 0
+            func append(_ part: String) {
+                UnsafeMutableRawBufferPointer(rebasing: out[offset...]).copyBytes(from: part.utf8)
+                offset += part.utf8.count
             }
+            append(first)
+            append(separator)
+            append(second)
+            append(end)
+            return offset
         }
     }
 

@@ -37,9 +37,9 @@ final class ProxyLoop {
             )
         }
 
-        func addCounter(_ status: Int, metrics: GatewayMetrics) -> Counter {
+        func addCounter(_ status: Int, factory: any MetricsFactory) -> Counter {
             let dimensions = [("route", ProxyLoop.route), ("method", self.method.rawValue), ("status", String(status))]
-            let counter = Counter(label: "http_requests_total", dimensions: dimensions, factory: metrics.telemetry.factory)
+            let counter = Counter(label: "http_requests_total", dimensions: dimensions, factory: factory)
             self.counters.append((status, counter))
             return counter
         }
@@ -92,7 +92,7 @@ final class ProxyLoop {
     /// `http_requests_total` and `http_request_duration_seconds` for one client request.
     func countRequest(method: HTTPMethod, status: Int, duration: Duration) {
         let handles = self.methodMetrics.first { $0.method == method } ?? self.addMethodMetrics(method)
-        let counter = handles.counters.first { $0.status == status }?.counter ?? handles.addCounter(status, metrics: self.metrics)
+        let counter = handles.counters.first { $0.status == status }?.counter ?? handles.addCounter(status, factory: self.metrics.telemetry.factory)
         counter.increment()
         handles.timer.record(duration: duration)
     }
